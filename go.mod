@@ -1,0 +1,3 @@
+module github.com/openova-io/core
+
+go 1.26
