@@ -1,0 +1,88 @@
+package v1alpha1
+
+// Condition types. Every condition's reason is also the reason of the event recorded with it.
+const (
+	// ReadyCondition summarises the object: True when everything it asks for is delivered
+	// and healthy.
+	ReadyCondition = "Ready"
+	// ProgressingCondition is True while a reconciliation, an install or an upgrade is under way.
+	ProgressingCondition = "Progressing"
+	// DegradedCondition is True on a Platform when one or more Components are not healthy.
+	DegradedCondition = "Degraded"
+	// UpgradeFailedCondition is True on a Component whose last upgrade failed and was rolled
+	// back by Flux; the Component keeps running its last good version.
+	UpgradeFailedCondition = "UpgradeFailed"
+	// UpgradeScheduledCondition is True on a Component whose desired version waits for its
+	// not-before time or the Platform's maintenance window.
+	UpgradeScheduledCondition = "UpgradeScheduled"
+)
+
+// Condition reasons.
+const (
+	// ReconciledReason: the object is delivered as asked.
+	ReconciledReason = "Reconciled"
+	// HealthyReason: every delivered workload is healthy.
+	HealthyReason = "Healthy"
+	// ProgressingReason: an install or upgrade is in flight.
+	ProgressingReason = "Progressing"
+	// DegradedReason: one or more Components are not healthy.
+	DegradedReason = "Degraded"
+	// FluxNotInstalledReason: the Flux CRDs (HelmRelease, HelmRepository) are missing from the
+	// cluster, so nothing can be delivered.
+	FluxNotInstalledReason = "FluxNotInstalled"
+	// CatalogUnavailableReason: the catalog named by spec.catalog could not be loaded.
+	CatalogUnavailableReason = "CatalogUnavailable"
+	// UnknownComponentReason: an entry of spec.components names a component the catalog lacks.
+	UnknownComponentReason = "UnknownComponent"
+	// UnknownVersionReason: an entry of spec.components names a version the catalog lacks.
+	UnknownVersionReason = "UnknownVersion"
+	// ConstraintViolationReason: the set of spec.components breaks a catalog constraint
+	// (a client wrote the Platform without resolving it first).
+	ConstraintViolationReason = "ConstraintViolation"
+	// ComponentConflictReason: a Component of that name already belongs to another Platform.
+	ComponentConflictReason = "ComponentConflict"
+	// InstallFailedReason: Flux could not install the component.
+	InstallFailedReason = "InstallFailed"
+	// UpgradeRolledBackReason: Flux reported the upgrade failed and rolled it back.
+	UpgradeRolledBackReason = "UpgradeRolledBack"
+	// UpgradeScheduledReason: the upgrade waits for its not-before time or maintenance window.
+	UpgradeScheduledReason = "UpgradeScheduled"
+	// DependencyNotReadyReason: a dependency of the component is not yet healthy.
+	DependencyNotReadyReason = "DependencyNotReady"
+	// WorkloadNotReadyReason: a workload of a bootstrap-delivered component is not ready.
+	WorkloadNotReadyReason = "WorkloadNotReady"
+)
+
+// Health values of a Component.
+const (
+	HealthHealthy     = "Healthy"
+	HealthProgressing = "Progressing"
+	HealthDegraded    = "Degraded"
+	HealthFailed      = "Failed"
+	HealthUnknown     = "Unknown"
+)
+
+// Phases of a Platform.
+const (
+	PhasePending     = "Pending"
+	PhaseProgressing = "Progressing"
+	PhaseReady       = "Ready"
+	PhaseDegraded    = "Degraded"
+	PhaseFailed      = "Failed"
+)
+
+// Annotations, labels and names shared by the CLI and the operator.
+const (
+	// RefreshAnnotation on a Platform asks the operator to check the catalog for upgrades
+	// now; any new value triggers one check.
+	RefreshAnnotation = "openova.io/refresh"
+	// RetryAnnotation on a Component asks the operator to try its failed version again;
+	// any new value triggers one retry.
+	RetryAnnotation = "openova.io/retry"
+	// PlatformLabel on a Component names the Platform it belongs to.
+	PlatformLabel = "openova.io/platform"
+	// ComponentLabel on Flux objects names the Component they deliver.
+	ComponentLabel = "openova.io/component"
+	// DefaultNamespace is where Platforms live unless told otherwise.
+	DefaultNamespace = "openova-system"
+)
