@@ -112,6 +112,10 @@ type ComponentSpec struct {
 	// +optional
 	NotBefore *metav1.Time `json:"notBefore,omitempty"`
 
+	// maintenanceWindow, copied from the Platform, restricts when an upgrade may start.
+	// +optional
+	MaintenanceWindow *MaintenanceWindow `json:"maintenanceWindow,omitempty"`
+
 	// endpoints are the component's URLs, rendered from the catalog with the Platform's domain.
 	// +optional
 	// +listType=atomic
@@ -168,6 +172,11 @@ type ComponentStatus struct {
 	// lastGoodVersion is the last version that was deployed and healthy.
 	// +optional
 	LastGoodVersion string `json:"lastGoodVersion,omitempty"`
+
+	// lastGoodChartVersion is the chart version of lastGoodVersion; the operator keeps the
+	// HelmRelease on it while an upgrade is held back or has failed.
+	// +optional
+	LastGoodChartVersion string `json:"lastGoodChartVersion,omitempty"`
 
 	// failedVersion is a version whose upgrade failed and was rolled back. The operator does
 	// not try it again until spec.version changes or the openova.io/retry annotation does.

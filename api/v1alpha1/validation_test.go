@@ -87,7 +87,9 @@ func TestPlatformValidation(t *testing.T) {
 		{"bad domain", func(p *openovav1alpha1.Platform) { p.Spec.Organization.Domain = "not a domain" }, "spec.organization.domain"},
 		{"catalog not http", func(p *openovav1alpha1.Platform) { p.Spec.Catalog.URL = "ftp://example.com/c.yaml" }, "spec.catalog.url"},
 		{"maintenance window start", func(p *openovav1alpha1.Platform) { p.Spec.Updates.MaintenanceWindow.Start = "25:00" }, "spec.updates.maintenanceWindow.start"},
-		{"unknown weekday", func(p *openovav1alpha1.Platform) { p.Spec.Updates.MaintenanceWindow.Days = []openovav1alpha1.Weekday{"Caturday"} }, "spec.updates.maintenanceWindow.days[0]"},
+		{"unknown weekday", func(p *openovav1alpha1.Platform) {
+			p.Spec.Updates.MaintenanceWindow.Days = []openovav1alpha1.Weekday{"Caturday"}
+		}, "spec.updates.maintenanceWindow.days[0]"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

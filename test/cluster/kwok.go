@@ -64,6 +64,14 @@ type Kwok struct {
 
 var clusterSeq atomic.Int64
 
+// kwokctlConfig makes every component of the cluster listen on loopback only (kwokctl's
+// default is 0.0.0.0).
+const kwokctlConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  bindAddress: 127.0.0.1
+`
+
 // StartKwok creates a kwok cluster (binary runtime: real kube-apiserver, etcd,
 // controller-manager, scheduler and kwok controller from BinDir) with opts.Nodes fake nodes,
 // installs the CRDs and, when asked, starts Flux's controllers.
@@ -98,7 +106,22 @@ func StartKwok(ctx context.Context, opts KwokOptions) (k *Kwok, err error) {
 			_ = k.Stop(true)
 		}
 	}()
-	args := []string{"create", "cluster", "--name", opts.Name, "--runtime", "binary",
+	config := filepath.Join(logDir, "kwokctl.yaml")
+	if err := os.WriteFile(config, []byte(kwokctlConfig), 0o644); err != nil {
+		return nil, err
+	}
+	ports := make([]int, 5)
+	for i := range ports {
+		if ports[i], err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"--config", config, "create", "cluster", "--name", opts.Name, "--runtime", "binary",
+		"--kube-apiserver-port", strconv.Itoa(ports[0]),
+		"--etcd-port", strconv.Itoa(ports[1]),
+		"--kube-controller-manager-port", strconv.Itoa(ports[2]),
+		"--kube-scheduler-port", strconv.Itoa(ports[3]),
+		"--controller-port", strconv.Itoa(ports[4]),
 		"--kubeconfig", k.Kubeconfig,
 		"--kube-apiserver-binary", filepath.Join(bin, "kube-apiserver"),
 		"--kube-controller-manager-binary", filepath.Join(bin, "kube-controller-manager"),
@@ -278,7 +301,7 @@ func (k *Kwok) kwokctl(ctx context.Context, args ...string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kwokctl %s: %w\n%s", strings.Join(args[:2], " "), err, out.String())
+		return fmt.Errorf("kwokctl %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return nil
 }
