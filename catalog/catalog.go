@@ -1,0 +1,159 @@
+package catalog
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Catalog is a validated, immutable set of components. It is safe for concurrent use.
+type Catalog struct {
+	source string
+	comps  []*Component // by category, then name
+	byName map[string]*Component
+	ix     *index
+}
+
+// Source is the file, directory or URL the catalog was loaded from ("builtin" for the
+// shipped one).
+func (c *Catalog) Source() string { return c.source }
+
+// Component returns the component called name.
+func (c *Catalog) Component(name string) (*Component, bool) {
+	comp, ok := c.byName[name]
+	return comp, ok
+}
+
+// Components returns every component, sorted by category (mandatory, a-la-carte,
+// meta-platform) and then by name. The slice is a copy; the components are shared.
+func (c *Catalog) Components() []*Component { return slices.Clone(c.comps) }
+
+// Mandatory returns the mandatory components, by name.
+func (c *Catalog) Mandatory() []*Component {
+	var out []*Component
+	for _, comp := range c.comps {
+		if comp.Category == CategoryMandatory {
+			out = append(out, comp)
+		}
+	}
+	return out
+}
+
+// New builds a catalog from components constructed in Go, with the same validation as
+// Parse; source names it in messages. New takes ownership of the components: it fills
+// defaults and sorts their versions newest first.
+func New(source string, components []*Component) (*Catalog, error) {
+	cc := newConstraintCache()
+	var problems []Problem
+	var ok []*Component
+	broken := map[string]bool{}
+	for i, comp := range components {
+		if comp == nil {
+			problems = append(problems, Problem{File: source, Field: fmt.Sprintf("components[%d]", i), Message: "nil component"})
+			continue
+		}
+		if comp.Source == "" {
+			comp.Source = source
+		}
+		ps := validateComponent(comp, cc)
+		for _, p := range ps {
+			problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: p.field, Message: p.msg})
+		}
+		if len(ps) == 0 {
+			ok = append(ok, comp)
+		} else {
+			broken[comp.Name] = true
+		}
+	}
+	return build(source, ok, broken, problems)
+}
+
+// build checks what spans components (duplicate names, references, constraints that
+// match nothing) and compiles the resolver's index.
+func build(source string, comps []*Component, broken map[string]bool, problems []Problem) (*Catalog, error) {
+	byName := make(map[string]*Component, len(comps))
+	for _, comp := range comps {
+		if prev, dup := byName[comp.Name]; dup {
+			problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: "name",
+				Message: fmt.Sprintf("duplicate component; already defined in %s", prev.Source)})
+			continue
+		}
+		byName[comp.Name] = comp
+	}
+	for _, comp := range comps {
+		if byName[comp.Name] != comp {
+			continue
+		}
+		for i := range comp.Versions {
+			v := &comp.Versions[i]
+			check := func(field, name, cons string, c *constraint) {
+				if broken[name] {
+					return // reported where it is defined
+				}
+				target, ok := byName[name]
+				if !ok {
+					problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: field + ".name",
+						Message: fmt.Sprintf("unknown component %q", name)})
+					return
+				}
+				for j := range target.Versions {
+					if c.match(&target.Versions[j].v) {
+						return
+					}
+				}
+				problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: field + ".constraint",
+					Message: fmt.Sprintf("%q matches no version of %s (%s)", cons, name, versionList(target))})
+			}
+			for j, r := range v.Requires {
+				check(fmt.Sprintf("versions[%d].requires[%d]", i, j), r.Name, r.Constraint, r.c)
+			}
+			for j, o := range v.Optional {
+				check(fmt.Sprintf("versions[%d].optional[%d]", i, j), o.Name, o.Constraint, o.c)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	sorted := slices.Clone(comps)
+	slices.SortFunc(sorted, func(a, b *Component) int {
+		return cmp.Or(cmp.Compare(a.Category.order(), b.Category.order()), cmp.Compare(a.Name, b.Name))
+	})
+	c := &Catalog{source: source, comps: sorted, byName: byName}
+	c.ix = newIndex(sorted)
+	return c, nil
+}
+
+func versionList(c *Component) string {
+	const show = 6
+	var vs []string
+	for i, v := range c.Versions {
+		if i == show {
+			vs = append(vs, fmt.Sprintf("and %d more", len(c.Versions)-show))
+			break
+		}
+		vs = append(vs, v.Version)
+	}
+	return "has " + joinList(vs)
+}
+
+func joinList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	out := ""
+	for i, it := range items {
+		switch {
+		case i == 0:
+		case i == len(items)-1:
+			out += " and "
+		default:
+			out += ", "
+		}
+		out += it
+	}
+	return out
+}

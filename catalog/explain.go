@@ -1,0 +1,414 @@
+package catalog
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// hintBudget bounds the conflicts each hint's trial resolution may take.
+const hintBudget = 2000
+
+// maxHints bounds the hints of one error.
+const maxHints = 3
+
+// leaves returns the external incompatibilities (facts and catalog requirements) that
+// the derivation of inc used, in a stable order.
+func leaves(inc *incompat) []*incompat {
+	var out []*incompat
+	seen := map[*incompat]bool{}
+	stack := []*incompat{inc}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		if x.kind == causeDerived {
+			stack = append(stack, x.right, x.left)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// explain turns a proof of unsatisfiability into a *ConflictError or *CycleError.
+func (r *resolution) explain(sp *spec, inc *incompat) error {
+	ls := leaves(inc)
+	hints := r.hints(sp, ls)
+	for _, l := range ls {
+		if l.kind == causeCycle {
+			ce := &CycleError{Request: r.describe(), Hints: hints}
+			for i, p := range l.cycle {
+				ce.Cycle = append(ce.Cycle, r.name(p))
+				if i < len(l.cycleGroups) && len(l.cycleGroups[i]) > 0 {
+					g := &r.ix.groups[l.cycleGroups[i][0]]
+					ce.Edges = append(ce.Edges, fmt.Sprintf("%s requires %s %s", r.nameSet(g.from, g.fromSet), r.name(g.to), g.cons))
+				}
+			}
+			return ce
+		}
+	}
+	ce := &ConflictError{Request: r.describe(), Hints: hints}
+	for _, l := range ls {
+		ce.Facts = append(ce.Facts, r.fact(l))
+	}
+	ce.Conflicts = r.conflicts(ls)
+	if len(ce.Hints) == 0 {
+		ce.Hints = []string{"no single change to the request resolves this; the versions in the catalog do not fit together"}
+	}
+	return ce
+}
+
+// setDesc describes versions s of p; "" when s holds every version.
+func (r *resolution) setDesc(p int32, s vset) string {
+	nd := &r.ix.nodes[p]
+	s = s.and(nd.all)
+	if nd.all.subsetOf(s) {
+		return ""
+	}
+	var idx []int
+	s.each(func(i int) { idx = append(idx, i) })
+	switch {
+	case len(idx) == 0:
+		return "(no version)"
+	case len(idx) == 1:
+		return nd.vers[idx[0]].Version
+	case idx[len(idx)-1]-idx[0] == len(idx)-1:
+		lo, hi := nd.vers[idx[0]].Version, nd.vers[idx[len(idx)-1]].Version
+		switch {
+		case idx[len(idx)-1] == nd.n-1:
+			return ">=" + lo
+		case idx[0] == 0:
+			return "<=" + hi
+		}
+		return ">=" + lo + " <=" + hi
+	}
+	var vs []string
+	for i, x := range idx {
+		if i == 4 {
+			vs = append(vs, fmt.Sprintf("%d more", len(idx)-4))
+			break
+		}
+		vs = append(vs, nd.vers[x].Version)
+	}
+	return joinList(vs)
+}
+
+func (r *resolution) nameSet(p int32, s vset) string {
+	if d := r.setDesc(p, s); d != "" {
+		return r.name(p) + " " + d
+	}
+	return r.name(p)
+}
+
+// fact renders one external incompatibility as a sentence.
+func (r *resolution) fact(l *incompat) string {
+	switch l.kind {
+	case causeDependency:
+		g := &r.ix.groups[l.group]
+		if g.optional {
+			return fmt.Sprintf("%s accepts its optional member %s only at %s", r.nameSet(g.from, g.fromSet), r.name(g.to), g.cons)
+		}
+		return fmt.Sprintf("%s requires %s %s", r.nameSet(g.from, g.fromSet), r.name(g.to), g.cons)
+	case causeRequested:
+		if l.member >= 0 {
+			return fmt.Sprintf("%s is requested as an optional member", r.name(l.pkg))
+		}
+		return fmt.Sprintf("%s is requested", r.name(l.pkg))
+	case causePinned:
+		return fmt.Sprintf("%s %s is requested", r.name(l.pkg), l.ver)
+	case causeInstalled:
+		return fmt.Sprintf("%s %s is installed and is not downgraded", r.name(l.pkg), l.ver)
+	case causeWith:
+		return fmt.Sprintf("only %s offers the optional member %s", r.nameSet(l.pkg, r.ix.nodes[l.pkg].all.minus(l.terms[0].set)), r.name(l.member))
+	case causePrerelease:
+		return fmt.Sprintf("pre-releases of %s (%s) are only used when pinned", r.name(l.pkg), r.setDesc(l.pkg, l.terms[0].set))
+	case causeMember:
+		return fmt.Sprintf("%s is installed as an optional member of %s and stays while %s offers it", r.name(l.member), r.name(l.pkg), r.name(l.pkg))
+	case causeCycle:
+		names := make([]string, len(l.cycle))
+		for i, p := range l.cycle {
+			names[i] = r.name(p)
+		}
+		return "dependency cycle " + strings.Join(names, " → ")
+	}
+	return "unknown fact"
+}
+
+// restriction is one leaf that limits the versions of a component.
+type restriction struct {
+	leaf   *incompat
+	source string // component (for a requirement) or fact that imposes it
+}
+
+// conflicts finds the components on which leaves from different sources disagree and
+// renders, for each, the constraint chains that meet there.
+func (r *resolution) conflicts(ls []*incompat) []string {
+	restr := map[int32][]restriction{}
+	into := map[int32][]*incompat{} // requirement leaves by target
+	roots := map[int32]*incompat{}  // root facts by component
+	for _, l := range ls {
+		switch l.kind {
+		case causeDependency:
+			g := &r.ix.groups[l.group]
+			restr[g.to] = append(restr[g.to], restriction{l, "c:" + r.name(g.from)})
+			into[g.to] = append(into[g.to], l)
+		case causePinned, causeInstalled, causePrerelease, causeWith:
+			restr[l.pkg] = append(restr[l.pkg], restriction{l, fmt.Sprintf("f:%d:%s", l.kind, r.name(l.pkg))})
+			if l.kind != causePrerelease {
+				if _, ok := roots[l.pkg]; !ok || l.kind == causePinned {
+					roots[l.pkg] = l
+				}
+			}
+		case causeRequested:
+			if _, ok := roots[l.pkg]; !ok {
+				roots[l.pkg] = l
+			}
+		}
+	}
+	var points []int32
+	for p, rs := range restr {
+		sources := map[string]bool{}
+		for _, x := range rs {
+			sources[x.source] = true
+		}
+		if len(sources) >= 2 {
+			points = append(points, p)
+		}
+	}
+	slices.SortFunc(points, func(a, b int32) int { return cmp.Compare(r.ix.rank[a], r.ix.rank[b]) })
+	var out []string
+	for _, p := range points {
+		var parts []string
+		rs := restr[p]
+		slices.SortStableFunc(rs, func(a, b restriction) int {
+			return cmp.Compare(r.restrOrder(a, roots, into), r.restrOrder(b, roots, into))
+		})
+		seen := map[string]bool{}
+		for _, x := range rs {
+			s := r.restrSentence(p, x, roots, into)
+			if !seen[s] {
+				seen[s] = true
+				parts = append(parts, s)
+			}
+		}
+		if len(parts) < 2 {
+			continue
+		}
+		out = append(out, parts[0]+" but "+strings.Join(parts[1:], " and "))
+	}
+	return out
+}
+
+// restrOrder puts chains that start at what the user requested first.
+func (r *resolution) restrOrder(x restriction, roots map[int32]*incompat, into map[int32][]*incompat) int {
+	l := x.leaf
+	if l.kind != causeDependency {
+		switch l.kind {
+		case causePinned, causeWith:
+			return 1
+		case causeInstalled:
+			return 3
+		}
+		return 4
+	}
+	chain := r.chain(r.ix.groups[l.group].from, roots, into)
+	if root, ok := roots[chain[0]]; ok {
+		switch root.kind {
+		case causeRequested, causePinned, causeWith:
+			return 0
+		}
+		return 2
+	}
+	return 2
+}
+
+// chain returns the shortest path of requirement leaves from a root fact to p, as
+// components [root … p].
+func (r *resolution) chain(p int32, roots map[int32]*incompat, into map[int32][]*incompat) []int32 {
+	prev := map[int32]int32{p: -1}
+	queue := []int32{p}
+	for len(queue) > 0 {
+		q := queue[0]
+		queue = queue[1:]
+		if _, ok := roots[q]; ok {
+			var path []int32
+			for x := q; x >= 0; x = prev[x] {
+				path = append(path, x)
+			}
+			return path
+		}
+		for _, l := range into[q] {
+			from := r.ix.groups[l.group].from
+			if _, seen := prev[from]; !seen {
+				prev[from] = q
+				queue = append(queue, from)
+			}
+		}
+	}
+	return []int32{p}
+}
+
+// edgeTo returns the requirement leaf from a to b, if any.
+func (r *resolution) edgeTo(a, b int32, into map[int32][]*incompat) *edgeGroup {
+	for _, l := range into[b] {
+		if g := &r.ix.groups[l.group]; g.from == a {
+			return g
+		}
+	}
+	return nil
+}
+
+func (r *resolution) restrSentence(p int32, x restriction, roots map[int32]*incompat, into map[int32][]*incompat) string {
+	l := x.leaf
+	switch l.kind {
+	case causePinned:
+		return fmt.Sprintf("%s %s is requested", r.name(p), l.ver)
+	case causeInstalled:
+		return fmt.Sprintf("%s %s is installed and is not downgraded", r.name(p), l.ver)
+	case causePrerelease:
+		return fmt.Sprintf("only pre-releases of %s would fit, and pre-releases are used only when pinned", r.name(p))
+	case causeWith:
+		return fmt.Sprintf("%s is requested as an optional member of %s, which only %s offers", r.name(l.member), r.name(p),
+			r.nameSet(p, r.ix.nodes[p].all.minus(l.terms[0].set)))
+	}
+	g := &r.ix.groups[l.group]
+	verb := "requires"
+	if g.optional {
+		verb = "accepts only"
+	}
+	chain := r.chain(g.from, roots, into)
+	root := chain[0]
+	head := r.name(root)
+	if rf, ok := roots[root]; ok && (rf.kind == causeInstalled || rf.kind == causePinned) {
+		head += " " + rf.ver
+	} else if len(chain) == 1 {
+		head = r.nameSet(g.from, g.fromSet)
+	}
+	if len(chain) == 1 {
+		return fmt.Sprintf("%s %s %s %s", head, verb, r.name(p), g.cons)
+	}
+	hops := []string{r.name(root)}
+	for i := 1; i < len(chain); i++ {
+		e := r.edgeTo(chain[i-1], chain[i], into)
+		hop := r.name(chain[i])
+		if e != nil {
+			hop += " " + e.cons
+		}
+		hops = append(hops, hop)
+	}
+	hops = append(hops, r.name(p)+" "+g.cons)
+	return fmt.Sprintf("%s %s %s %s (via %s)", head, verb, r.name(p), g.cons, strings.Join(hops, " → "))
+}
+
+// hints tries, for each fact the proof used, the request without that fact, and reports
+// the relaxations that make it satisfiable.
+func (r *resolution) hints(sp *spec, ls []*incompat) []string {
+	var out []string
+	tried := map[string]bool{}
+	try := func(key string, relax func(*spec), describe func(sol []int32) string) {
+		if len(out) >= maxHints || tried[key] {
+			return
+		}
+		tried[key] = true
+		rs := &spec{prefer: sp.prefer, first: sp.first, allowPre: sp.allowPre, budget: hintBudget}
+		rs.facts = slices.Clone(sp.facts)
+		relax(rs)
+		sol, err := newSolver(r.ix, rs).solve()
+		if err != nil {
+			return
+		}
+		if h := describe(sol); h != "" {
+			out = append(out, h)
+		}
+	}
+	without := func(drop func(*incompat) bool) func(*spec) {
+		return func(rs *spec) {
+			rs.facts = slices.DeleteFunc(rs.facts, drop)
+		}
+	}
+	ver := func(sol []int32, p int32) (string, bool) {
+		if sol[p] < 0 {
+			return "", false
+		}
+		return r.ix.nodes[p].vers[sol[p]].Version, true
+	}
+	for _, l := range ls {
+		p := l.pkg
+		switch l.kind {
+		case causeInstalled:
+			e := r.inst[p]
+			try(fmt.Sprintf("down:%d", p), func(rs *spec) {
+				rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
+				if r.isRoot(p) {
+					rs.facts = append(rs.facts, &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1})
+				}
+			}, func(sol []int32) string {
+				if v, ok := ver(sol, p); ok && e != nil && r.ix.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
+					return fmt.Sprintf("%s %s would fit: downgrade %s from %s (pin %s %s and allow downgrades)", r.name(p), v, r.name(p), e.version, r.name(p), v)
+				}
+				return ""
+			})
+			if e != nil && r.isRoot(p) && r.ix.nodes[p].comp.Category != CategoryMandatory &&
+				!slices.Contains(r.names, p) && !slices.Contains(r.with, p) && !r.targets[p] {
+				try(fmt.Sprintf("rm:%d", p), func(rs *spec) {
+					rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
+				}, func(sol []int32) string {
+					if sol[p] < 0 {
+						return fmt.Sprintf("it would fit without %s %s (uninstall %s first)", r.name(p), e.version, r.name(p))
+					}
+					return ""
+				})
+			}
+		case causePinned:
+			try(fmt.Sprintf("pin:%d", p), func(rs *spec) {
+				rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
+				rs.facts = append(rs.facts, &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1})
+				if e := r.inst[p]; e != nil && !r.req.AllowDowngrade {
+					if low := r.lower(p, &e.v); !low.empty() {
+						rs.facts = append(rs.facts, &incompat{terms: []term{{p, low}}, kind: causeInstalled, pkg: p, ver: e.version})
+					}
+				}
+			}, func(sol []int32) string {
+				if v, ok := ver(sol, p); ok {
+					return fmt.Sprintf("%s %s would fit instead of the requested %s", r.name(p), v, l.ver)
+				}
+				return ""
+			})
+		case causeMember:
+			m := l.member
+			try(fmt.Sprintf("member:%d", m), without(func(f *incompat) bool { return f == l }), func(sol []int32) string {
+				return fmt.Sprintf("it would fit without the optional member %s (uninstall %s first)", r.name(m), r.name(m))
+			})
+		case causeWith, causeRequested:
+			m := l.member
+			if m < 0 {
+				continue
+			}
+			try(fmt.Sprintf("with:%d", m), without(func(f *incompat) bool {
+				return (f.kind == causeWith || f.kind == causeRequested) && f.member == m
+			}), func([]int32) string {
+				return fmt.Sprintf("it would fit without the optional member %s", r.name(m))
+			})
+		case causePrerelease:
+			try(fmt.Sprintf("pre:%d", p), func(rs *spec) {
+				allow := make(map[int32]vset, len(rs.allowPre)+1)
+				for k, v := range rs.allowPre {
+					allow[k] = v
+				}
+				allow[p] = r.ix.nodes[p].pre
+				rs.allowPre = allow
+			}, func(sol []int32) string {
+				if v, ok := ver(sol, p); ok && r.ix.nodes[p].vers[sol[p]].prer {
+					return fmt.Sprintf("the pre-release %s %s would fit; pin it to use it", r.name(p), v)
+				}
+				return ""
+			})
+		}
+	}
+	return out
+}

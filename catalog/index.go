@@ -1,0 +1,270 @@
+package catalog
+
+import (
+	"slices"
+	"strings"
+)
+
+// index is the resolver's compiled form of a catalog: components as dense integers,
+// versions as bit positions (ascending), and every requirement grouped with the other
+// versions that state the same requirement, with the set of target versions it allows
+// precomputed. Built once per catalog; read-only afterwards.
+type index struct {
+	nodes  []node
+	byName map[string]int32
+	groups []edgeGroup
+	// rank is the static decision order: every component comes before the components
+	// it depends on (strongly connected components stay together), ties by name.
+	rank []int32
+}
+
+type node struct {
+	comp *Component
+	vers []*Version // ascending
+	n    int        // number of versions; bit n is "absent"
+	all  vset       // every version
+	full vset       // every version and absent
+	nil_ vset       // absent only
+	pre  vset       // pre-release versions
+	// edges[i] lists the edge groups of version i.
+	edges [][]int32
+}
+
+// edgeGroup is one requirement (or optional-member constraint) shared by the versions in
+// fromSet of component from.
+type edgeGroup struct {
+	from, to int32
+	optional bool
+	cons     string
+	fromSet  vset // versions of from that state exactly this requirement
+	match    vset // versions of to that satisfy it
+}
+
+func newIndex(comps []*Component) *index {
+	ix := &index{byName: make(map[string]int32, len(comps))}
+	sorted := slices.Clone(comps)
+	slices.SortFunc(sorted, func(a, b *Component) int { return strings.Compare(a.Name, b.Name) })
+	ix.nodes = make([]node, len(sorted))
+	for i, c := range sorted {
+		ix.byName[c.Name] = int32(i)
+		nd := &ix.nodes[i]
+		nd.comp = c
+		nd.n = len(c.Versions)
+		nd.vers = make([]*Version, nd.n)
+		for j := range c.Versions { // Versions are newest first
+			v := &c.Versions[nd.n-1-j]
+			nd.vers[j] = v
+			if v.prer {
+				nd.pre = nd.pre.with(j)
+			}
+		}
+		nd.all = rangeSet(nd.n)
+		nd.full = rangeSet(nd.n + 1)
+		nd.nil_ = bitSet(nd.n)
+		nd.edges = make([][]int32, nd.n)
+	}
+	type key struct {
+		to       int32
+		optional bool
+		cons     string
+	}
+	for i := range ix.nodes {
+		nd := &ix.nodes[i]
+		groups := map[key]int32{}
+		add := func(vi int, name, cons string, c *constraint, optional bool) {
+			to := ix.byName[name]
+			k := key{to, optional, cons}
+			g, ok := groups[k]
+			if !ok {
+				g = int32(len(ix.groups))
+				groups[k] = g
+				tn := &ix.nodes[to]
+				var m vset
+				for j, tv := range tn.vers {
+					if c.match(&tv.v) {
+						m = m.with(j)
+					}
+				}
+				ix.groups = append(ix.groups, edgeGroup{from: int32(i), to: to, optional: optional, cons: cons, match: m})
+			}
+			ix.groups[g].fromSet = ix.groups[g].fromSet.with(vi)
+			nd.edges[vi] = append(nd.edges[vi], g)
+		}
+		for vi, v := range nd.vers {
+			for _, r := range v.Requires {
+				add(vi, r.Name, r.Constraint, r.c, false)
+			}
+			for _, o := range v.Optional {
+				add(vi, o.Name, o.Constraint, o.c, true)
+			}
+		}
+	}
+	ix.rank = ix.topoRank()
+	return ix
+}
+
+// successors returns the components p may depend on (any version, requirement or
+// optional member), deduplicated and sorted.
+func (ix *index) successors(p int32) []int32 {
+	var out []int32
+	for _, es := range ix.nodes[p].edges {
+		for _, g := range es {
+			out = append(out, ix.groups[g].to)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// topoRank orders components so that dependents come before their dependencies; the
+// members of a dependency cycle are adjacent. Ties are broken by name, so the order is
+// deterministic.
+func (ix *index) topoRank() []int32 {
+	n := len(ix.nodes)
+	succ := make([][]int32, n)
+	for i := range succ {
+		succ[i] = ix.successors(int32(i))
+	}
+	// Tarjan's strongly connected components, iteratively.
+	comp := make([]int32, n)
+	for i := range comp {
+		comp[i] = -1
+	}
+	idx := make([]int32, n)
+	low := make([]int32, n)
+	onStack := make([]bool, n)
+	for i := range idx {
+		idx[i] = -1
+	}
+	var stack []int32
+	var sccs [][]int32
+	next := int32(0)
+	type frame struct {
+		v  int32
+		ei int
+	}
+	for s := range n {
+		if idx[s] >= 0 {
+			continue
+		}
+		call := []frame{{int32(s), 0}}
+		idx[s], low[s] = next, next
+		next++
+		stack = append(stack, int32(s))
+		onStack[s] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			if f.ei < len(succ[f.v]) {
+				w := succ[f.v][f.ei]
+				f.ei++
+				if idx[w] < 0 {
+					idx[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				} else if onStack[w] {
+					low[f.v] = min(low[f.v], idx[w])
+				}
+				continue
+			}
+			v := f.v
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				low[p] = min(low[p], low[v])
+			}
+			if low[v] == idx[v] {
+				var scc []int32
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp[w] = int32(len(sccs))
+					scc = append(scc, w)
+					if w == v {
+						break
+					}
+				}
+				slices.Sort(scc)
+				sccs = append(sccs, scc)
+			}
+		}
+	}
+	// Kahn's algorithm over the condensation, dependents first, smallest name first.
+	indeg := make([]int, len(sccs))
+	csucc := make([][]int32, len(sccs))
+	for v := range n {
+		for _, w := range succ[v] {
+			if comp[v] != comp[w] {
+				csucc[comp[v]] = append(csucc[comp[v]], comp[w])
+				indeg[comp[w]]++
+			}
+		}
+	}
+	h := &int32Heap{less: func(a, b int32) bool { return sccs[a][0] < sccs[b][0] }}
+	for c := range sccs {
+		if indeg[c] == 0 {
+			h.push(int32(c))
+		}
+	}
+	rank := make([]int32, n)
+	r := int32(0)
+	for h.len() > 0 {
+		c := h.pop()
+		for _, v := range sccs[c] {
+			rank[v] = r
+			r++
+		}
+		for _, d := range csucc[c] {
+			if indeg[d]--; indeg[d] == 0 {
+				h.push(d)
+			}
+		}
+	}
+	return rank
+}
+
+// int32Heap is a binary heap of int32 with a custom order.
+type int32Heap struct {
+	a    []int32
+	less func(a, b int32) bool
+}
+
+func (h *int32Heap) len() int { return len(h.a) }
+
+func (h *int32Heap) push(x int32) {
+	h.a = append(h.a, x)
+	i := len(h.a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(h.a[i], h.a[p]) {
+			break
+		}
+		h.a[i], h.a[p] = h.a[p], h.a[i]
+		i = p
+	}
+}
+
+func (h *int32Heap) pop() int32 {
+	top := h.a[0]
+	last := len(h.a) - 1
+	h.a[0] = h.a[last]
+	h.a = h.a[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h.a) && h.less(h.a[l], h.a[m]) {
+			m = l
+		}
+		if r < len(h.a) && h.less(h.a[r], h.a[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.a[i], h.a[m] = h.a[m], h.a[i]
+		i = m
+	}
+	return top
+}
