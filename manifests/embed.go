@@ -14,3 +14,9 @@ var CRDs embed.FS
 //
 //go:embed flux/crds/*.yaml
 var FluxCRDs embed.FS
+
+// Operator holds the operator's RBAC (rbac/, generated) and Deployment (operator/), with
+// their kustomization.yaml files.
+//
+//go:embed rbac/*.yaml operator/*.yaml kustomization.yaml
+var Operator embed.FS

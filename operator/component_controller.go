@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,8 +31,9 @@ const (
 	Finalizer = "openova.io/finalizer"
 	// fluxRecheck is how long to wait before looking for the Flux CRDs again.
 	fluxRecheck = 2 * time.Minute
-	// workloadRecheck is how often the workloads of bootstrap-delivered components are read.
-	workloadRecheck = 30 * time.Second
+	// defaultWorkloadInterval is how often the workloads of bootstrap-delivered components
+	// are read.
+	defaultWorkloadInterval = 30 * time.Second
 	// uninstallRecheck is how often a deleting Component checks whether its release is gone.
 	uninstallRecheck = 2 * time.Second
 )
@@ -45,6 +47,9 @@ type ComponentReconciler struct {
 	APIReader client.Reader
 	Events    events.EventRecorder
 	Now       func() time.Time
+	// WorkloadInterval is how often the workloads of bootstrap-delivered components are
+	// read (default 30s).
+	WorkloadInterval time.Duration
 
 	mgr        ctrl.Manager
 	controller controller.Controller
@@ -65,6 +70,9 @@ type ComponentReconciler struct {
 func (r *ComponentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if r.WorkloadInterval <= 0 {
+		r.WorkloadInterval = defaultWorkloadInterval
 	}
 	r.mgr = mgr
 	c, err := ctrl.NewControllerManagedBy(mgr).
@@ -123,7 +131,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	before := c.DeepCopy()
 	defer func() {
 		if err := r.patchStatus(ctx, before, c); err != nil && retErr == nil {
-			retErr = err
+			result, retErr = requeueOnConflict(err)
 		}
 	}()
 
@@ -170,6 +178,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 type deliveryTarget struct {
 	Version      string
 	ChartVersion string
+	// Failed is the desired version that failed, recorded on the HelmRelease while it is
+	// held on the last good version.
+	Failed string
 }
 
 // helmRelease returns the Component's HelmRelease from the cache, or nil.
@@ -196,6 +207,7 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 	st := &c.Status
 	lastGood := deliveryTarget{Version: st.LastGoodVersion, ChartVersion: st.LastGoodChartVersion}
 	if st.FailedVersion != "" && st.FailedVersion == c.Spec.Version && lastGood.ChartVersion != "" {
+		lastGood.Failed = st.FailedVersion
 		return lastGood, 0, nil
 	}
 	upgrading := lastGood.Version != "" && lastGood.Version != desired.Version
@@ -242,7 +254,7 @@ func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.
 	if err != nil {
 		return err
 	}
-	desired, err := desiredHelmRelease(c, target.Version, target.ChartVersion, dependsOn)
+	desired, err := desiredHelmRelease(c, target, dependsOn)
 	if err != nil {
 		return err
 	}
@@ -273,22 +285,36 @@ func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1
 	return out, nil
 }
 
-// helmReleaseUpToDate compares the parts of the HelmRelease the operator sets.
+// helmReleaseUpToDate reports whether the HelmRelease already carries every field the
+// operator sets. The desired object goes through the Flux type first, so zero values Flux
+// omits compare equal; fields the API server defaulted are ignored; optional fields the
+// operator stopped setting (values, dependsOn) count as a difference.
 func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructured) bool {
-	current, err := toUnstructured(hr)
-	if err != nil {
+	var typed helmv2.HelmRelease
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, &typed); err != nil {
 		return false
 	}
-	wantSpec, _, _ := unstructured.NestedMap(desired.Object, "spec")
-	for k, want := range wantSpec {
-		if !jsonEqual(current.Object["spec"].(map[string]any)[k], want) {
+	want, err1 := toUnstructured(&typed)
+	current, err2 := toUnstructured(hr)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	wantSpec, _, _ := unstructured.NestedMap(want.Object, "spec")
+	currentSpec, _, _ := unstructured.NestedMap(current.Object, "spec")
+	if !jsonSubset(wantSpec, currentSpec) {
+		return false
+	}
+	for _, optional := range []string{"values", "dependsOn"} {
+		if _, ok := wantSpec[optional]; !ok && currentSpec[optional] != nil {
 			return false
 		}
 	}
-	if len(hr.Spec.DependsOn) != 0 && wantSpec["dependsOn"] == nil {
-		return false
+	for k, v := range desired.GetAnnotations() {
+		if hr.Annotations[k] != v {
+			return false
+		}
 	}
-	if hr.Annotations[versionAnnotation] != desired.GetAnnotations()[versionAnnotation] {
+	if _, ok := desired.GetAnnotations()[failedAnnotation]; !ok && hr.Annotations[failedAnnotation] != "" {
 		return false
 	}
 	for k, v := range desired.GetLabels() {
@@ -297,6 +323,37 @@ func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructu
 		}
 	}
 	return true
+}
+
+// jsonSubset reports whether every field of want is in have with the same value; lists
+// must match element by element.
+func jsonSubset(want, have any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range w {
+			if !jsonSubset(v, h[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !jsonSubset(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return jsonEqual(want, have)
+	}
 }
 
 // finalize removes the HelmRelease (Flux uninstalls the release) and, when no other

@@ -8,15 +8,15 @@ import (
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 )
@@ -30,6 +30,11 @@ func (r *ComponentReconciler) observeRelease(ctx context.Context, c *openovav1al
 	if st.FailedVersion != "" && st.FailedVersion != c.Spec.Version {
 		st.FailedVersion = ""
 		meta.RemoveStatusCondition(&st.Conditions, openovav1alpha1.UpgradeFailedCondition)
+	}
+	// The HelmRelease remembers a failed version too, should the view of the Component lag.
+	if hr != nil && st.FailedVersion == "" && hr.Annotations[failedAnnotation] == c.Spec.Version &&
+		hr.Annotations[versionAnnotation] == st.LastGoodVersion {
+		st.FailedVersion = c.Spec.Version
 	}
 	if retry := c.Annotations[openovav1alpha1.RetryAnnotation]; retry != "" && retry != st.LastHandledRetry {
 		st.LastHandledRetry = retry
@@ -135,7 +140,7 @@ func (r *ComponentReconciler) setHealth(c *openovav1alpha1.Component, health, re
 }
 
 // reconcileWorkloads reports the health of a bootstrap-delivered component from its
-// workloads (kstatus), read directly from the API server every workloadRecheck: the operator
+// workloads (kstatus), read directly from the API server every WorkloadInterval: the operator
 // does not cache Deployments cluster-wide for the few it watches.
 func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
 	if len(c.Spec.Workloads) == 0 {
@@ -169,13 +174,13 @@ func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openova
 			health = openovav1alpha1.HealthDegraded
 		}
 		r.setHealth(c, health, openovav1alpha1.WorkloadNotReadyReason, strings.Join(notReady, "; "))
-		return ctrl.Result{RequeueAfter: workloadRecheck}, nil
+		return ctrl.Result{RequeueAfter: r.WorkloadInterval}, nil
 	}
 	c.Status.Version, c.Status.LastGoodVersion = c.Spec.Version, c.Spec.Version
 	c.Status.Endpoints = c.Spec.Endpoints
 	r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
 		fmt.Sprintf("%s %s is running (installed by bootstrap)", c.Name, c.Spec.Version))
-	return ctrl.Result{RequeueAfter: workloadRecheck}, nil
+	return ctrl.Result{RequeueAfter: r.WorkloadInterval}, nil
 }
 
 // patchStatus writes the Component's status when it differs from before's (ignoring
@@ -189,7 +194,7 @@ func (r *ComponentReconciler) patchStatus(ctx context.Context, before, c *openov
 		return nil
 	}
 	c.Status.LastReconciled = &metav1.Time{Time: r.Now()}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFrom(before)))
+	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }
 
 func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {

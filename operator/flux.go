@@ -27,10 +27,14 @@ const (
 	managedByValue = "openova-operator"
 	// versionAnnotation on a HelmRelease records the component version it delivers.
 	versionAnnotation = "openova.io/version"
+	// failedAnnotation on a HelmRelease records a desired version whose upgrade failed
+	// while the release is held on the last good version; the operator reads it back so a
+	// stale view of the Component never retries that version.
+	failedAnnotation = "openova.io/failed-version"
 	// releaseInterval is how often Flux re-checks a release for drift.
 	releaseInterval = 10 * time.Minute
 	// repositoryInterval is how often Flux re-reads a chart repository's index.
-	repositoryInterval = 10 * time.Minute
+	repositoryInterval    = 10 * time.Minute
 	defaultUpgradeTimeout = 5 * time.Minute
 )
 
@@ -61,7 +65,7 @@ func repositoryName(repo string) string {
 // fluxLabels are the labels of every Flux object delivering component c.
 func fluxLabels(c *openovav1alpha1.Component) map[string]any {
 	labels := map[string]any{
-		managedByLabel:                managedByValue,
+		managedByLabel:                 managedByValue,
 		openovav1alpha1.ComponentLabel: c.Name,
 	}
 	if p := c.Labels[openovav1alpha1.PlatformLabel]; p != "" {
@@ -92,10 +96,10 @@ func desiredHelmRepository(c *openovav1alpha1.Component) *unstructured.Unstructu
 	}}
 }
 
-// desiredHelmRelease is the HelmRelease delivering c at component version version with chart
-// version chartVersion (the desired one, or the last good one while an upgrade waits or has
-// failed). dependsOn lists the HelmReleases of c's helm-delivered dependencies.
-func desiredHelmRelease(c *openovav1alpha1.Component, version, chartVersion string, dependsOn []string) (*unstructured.Unstructured, error) {
+// desiredHelmRelease is the HelmRelease delivering c at target (the desired version, or the
+// last good one while an upgrade waits or has failed). dependsOn lists the HelmReleases of
+// c's helm-delivered dependencies.
+func desiredHelmRelease(c *openovav1alpha1.Component, target deliveryTarget, dependsOn []string) (*unstructured.Unstructured, error) {
 	timeout := defaultUpgradeTimeout
 	if c.Spec.UpgradeTimeout != nil && c.Spec.UpgradeTimeout.Duration > 0 {
 		timeout = c.Spec.UpgradeTimeout.Duration
@@ -107,7 +111,7 @@ func desiredHelmRelease(c *openovav1alpha1.Component, version, chartVersion stri
 		"storageNamespace": c.Spec.TargetNamespace,
 		"chart": map[string]any{"spec": map[string]any{
 			"chart":   c.Spec.Chart.Name,
-			"version": chartVersion,
+			"version": target.ChartVersion,
 			"sourceRef": map[string]any{
 				"kind": sourcev1.HelmRepositoryKind,
 				"name": repositoryName(c.Spec.Chart.Repository),
@@ -143,6 +147,10 @@ func desiredHelmRelease(c *openovav1alpha1.Component, version, chartVersion stri
 			spec["values"] = values
 		}
 	}
+	annotations := map[string]any{versionAnnotation: target.Version}
+	if target.Failed != "" {
+		annotations[failedAnnotation] = target.Failed
+	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": helmReleaseGVK.GroupVersion().String(),
 		"kind":       helmReleaseGVK.Kind,
@@ -150,7 +158,7 @@ func desiredHelmRelease(c *openovav1alpha1.Component, version, chartVersion stri
 			"name":        c.Name,
 			"namespace":   c.Namespace,
 			"labels":      fluxLabels(c),
-			"annotations": map[string]any{versionAnnotation: version},
+			"annotations": annotations,
 			"ownerReferences": []any{map[string]any{
 				"apiVersion":         openovav1alpha1.GroupVersion.String(),
 				"kind":               "Component",

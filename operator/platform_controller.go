@@ -76,7 +76,7 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 			retErr = err
 		}
 		if err := r.patchStatus(ctx, before, p); err != nil && retErr == nil {
-			retErr = err
+			result, retErr = requeueOnConflict(err)
 		}
 	}()
 
@@ -381,6 +381,15 @@ func applyObject(ctx context.Context, c client.Client, obj client.Object) error 
 	unstructured.RemoveNestedField(u.Object, "status")
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
 	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership)
+}
+
+// requeueOnConflict turns a conflict (the object changed since it was read) into a quiet
+// requeue: the next reconcile starts from the newer object.
+func requeueOnConflict(err error) (ctrl.Result, error) {
+	if apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+	}
+	return ctrl.Result{}, err
 }
 
 // setCondition sets a condition, keeping its transition time when the status is unchanged.

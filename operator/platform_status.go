@@ -135,5 +135,5 @@ func (r *PlatformReconciler) patchStatus(ctx context.Context, before, p *openova
 		return nil
 	}
 	p.Status.LastReconciled = &metav1.Time{Time: r.Now()}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, p, client.MergeFrom(before)))
+	return client.IgnoreNotFound(r.Status().Patch(ctx, p, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }

@@ -47,7 +47,8 @@ func DecodeYAML(data []byte) ([]*unstructured.Unstructured, error) {
 	}
 }
 
-// ReadFS decodes every *.yaml file of fsys under dir, in name order.
+// ReadFS decodes every *.yaml file of fsys under dir, in name order, except
+// kustomization.yaml.
 func ReadFS(fsys fs.FS, dir string) ([]*unstructured.Unstructured, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -55,7 +56,7 @@ func ReadFS(fsys fs.FS, dir string) ([]*unstructured.Unstructured, error) {
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+		if !e.IsDir() && e.Name() != "kustomization.yaml" && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
 			names = append(names, e.Name())
 		}
 	}
