@@ -133,7 +133,10 @@ func TestVariablesFileIsShared(t *testing.T) {
 	for _, provider := range Providers() {
 		got, err := fs.ReadFile(FS, provider+"/variables.tf")
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(got), "%s/variables.tf differs from local/variables.tf", provider)
+		if !bytes.Equal(want, got) {
+			t.Errorf("%s/variables.tf differs from local/variables.tf (first difference at line %d); copy it over",
+				provider, firstDifferentLine(want, got))
+		}
 	}
 }
 
@@ -218,6 +221,16 @@ func TestLocalModuleValidates(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "terraform %v:\n%s", args, out)
 	}
+}
+
+func firstDifferentLine(a, b []byte) int {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := range min(len(la), len(lb)) {
+		if !bytes.Equal(la[i], lb[i]) {
+			return i + 1
+		}
+	}
+	return min(len(la), len(lb)) + 1
 }
 
 func mustSub(t *testing.T, dir string) fs.FS {
