@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-version"
@@ -103,8 +106,50 @@ func moduleSettings(cfg *Config, binDir string) map[string]string {
 		if settings["work_dir"] == "" {
 			settings["work_dir"] = filepath.Join(cfg.WorkDir, "kwok")
 		}
+		if settings["port_base"] == "" {
+			if base, err := reservePortBase(cfg.WorkDir, len(cfg.Regions)); err == nil {
+				settings["port_base"] = strconv.Itoa(base)
+			}
+		}
 	}
 	return settings
+}
+
+// portBaseFile keeps the local provider's port block, so later runs reuse it.
+const portBaseFile = "kwok-port-base"
+
+// reservePortBase returns the first port of a block of 10 ports per region for the local
+// provider's clusters: the one recorded in the work directory, else a random free block.
+// kwokctl alone scans down from 32767, so concurrent creations would pick the same ports.
+func reservePortBase(workDir string, regions int) (int, error) {
+	path := filepath.Join(workDir, portBaseFile)
+	if data, err := os.ReadFile(path); err == nil {
+		if base, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && base > 1024 {
+			return base, nil
+		}
+	}
+	const low, high = 20000, 30000
+	for range 50 {
+		base := low + 10*rand.IntN((high-low)/10-10*regions)
+		if portsFree(base, 10*regions) {
+			if err := os.WriteFile(path, []byte(strconv.Itoa(base)+"\n"), 0o600); err != nil {
+				return 0, err
+			}
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free block of ports between 20000 and 30000")
+}
+
+func portsFree(base, n int) bool {
+	for p := base; p < base+n; p++ {
+		l, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(p)))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
 }
 
 // prepareModule copies the module into dir (replacing an earlier copy, keeping state

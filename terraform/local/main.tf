@@ -13,10 +13,17 @@ locals {
   bin_dir  = trimsuffix(lookup(var.provider_settings, "bin_dir", ""), "/")
   work_dir = trimsuffix(lookup(var.provider_settings, "work_dir", abspath("${path.root}/kwok")), "/")
 
+  # kwokctl picks free ports by scanning down from 32767, so two clusters created at the
+  # same time (two regions, or two bootstraps on one machine) can pick the same ones.
+  # With port_base set (the bootstrap reserves a free block), region i uses the six ports
+  # from port_base + 10 * i; without it kwokctl chooses.
+  port_base = tonumber(lookup(var.provider_settings, "port_base", "0"))
+
   clusters = {
-    for r in var.regions : r.name => {
-      name = "${var.organization}-${r.name}"
-      role = r.role
+    for i, r in var.regions : r.name => {
+      name  = "${var.organization}-${r.name}"
+      role  = r.role
+      ports = local.port_base == 0 ? "" : join(" ", [for p in range(6) : tostring(local.port_base + 10 * i + p)])
     }
   }
 }
@@ -32,6 +39,7 @@ resource "terraform_data" "cluster" {
     bin_dir    = local.bin_dir
     work_dir   = local.work_dir
     kubeconfig = "${local.work_dir}/clusters/${each.value.name}/kubeconfig.yaml"
+    ports      = each.value.ports
   }
 
   lifecycle {
@@ -42,7 +50,8 @@ resource "terraform_data" "cluster" {
   }
 
   # A cluster left over by an interrupted run in our own KWOK_WORKDIR is recreated from
-  # scratch. --kubeconfig "" keeps kwokctl away from the user's ~/.kube/config.
+  # scratch. --kubeconfig keeps kwokctl away from the user's ~/.kube/config: it records
+  # its contexts in a file of its own in KWOK_WORKDIR.
   provisioner "local-exec" {
     command = <<-EOT
       set -eu
@@ -53,9 +62,20 @@ resource "terraform_data" "cluster" {
         fi
       done
       if "$BIN_DIR/kwokctl" get clusters 2>/dev/null | grep -qx "$NAME"; then
-        "$BIN_DIR/kwokctl" delete cluster --name "$NAME" --kubeconfig ""
+        "$BIN_DIR/kwokctl" delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/kubeconfig"
       fi
-      "$BIN_DIR/kwokctl" create cluster --name "$NAME" --runtime binary --kubeconfig "" \
+      set -- --kubeconfig "$KWOK_WORKDIR/kubeconfig"
+      if [ -n "$PORTS" ]; then
+        # kube-apiserver etcd etcd-peer kwok-controller kube-controller-manager kube-scheduler
+        set -f
+        set -- "$@" $(echo "$PORTS" | awk '{ printf "--kube-apiserver-port %s --etcd-port %s --controller-port %s --kube-controller-manager-port %s --kube-scheduler-port %s", $1, $2, $4, $5, $6 }')
+        set +f
+        mkdir -p "$KWOK_WORKDIR"
+        printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  etcdPeerPort: %s\n' \
+          "$(echo "$PORTS" | awk '{ print $3 }')" > "$KWOK_WORKDIR/$NAME.kwokctl.yaml"
+        set -- "$@" --config "$KWOK_WORKDIR/$NAME.kwokctl.yaml"
+      fi
+      "$BIN_DIR/kwokctl" create cluster --name "$NAME" --runtime binary "$@" \
         --kube-apiserver-binary "$BIN_DIR/kube-apiserver" \
         --kube-controller-manager-binary "$BIN_DIR/kube-controller-manager" \
         --kube-scheduler-binary "$BIN_DIR/kube-scheduler" \
@@ -68,6 +88,7 @@ resource "terraform_data" "cluster" {
       BIN_DIR      = self.input.bin_dir
       NAME         = self.input.name
       KWOK_WORKDIR = self.input.work_dir
+      PORTS        = self.input.ports
     }
   }
 
@@ -76,7 +97,7 @@ resource "terraform_data" "cluster" {
     command = <<-EOT
       set -eu
       if "$BIN_DIR/kwokctl" get clusters 2>/dev/null | grep -qx "$NAME"; then
-        "$BIN_DIR/kwokctl" delete cluster --name "$NAME" --kubeconfig ""
+        "$BIN_DIR/kwokctl" delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/kubeconfig"
       else
         echo "local provider: cluster $NAME is already gone"
       fi
