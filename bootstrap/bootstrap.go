@@ -444,7 +444,7 @@ func (r *runner) apply(ctx context.Context) error {
 	if err := r.tf.Apply(ctx, r.planPath()); err != nil {
 		return err
 	}
-	return os.Remove(r.planPath())
+	return removeIfExists(r.planPath())
 }
 
 func (r *runner) readOutputs(ctx context.Context) error {

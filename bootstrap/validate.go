@@ -127,6 +127,9 @@ func ValidateSSHKey(s string) error {
 	if s == "" {
 		return nil
 	}
+	if strings.Contains(s, "PRIVATE KEY") {
+		return fmt.Errorf("this is a private key; give the public key (the .pub file or its content)")
+	}
 	if !looksLikeSSHKey(s) {
 		key, err := (&Config{SSHKey: s}).SSHPublicKey()
 		if err != nil {
@@ -137,7 +140,7 @@ func ValidateSSHKey(s string) error {
 		}
 		return nil
 	}
-	if strings.Contains(s, "PRIVATE KEY") || !sshKeyRe.MatchString(s) {
+	if !sshKeyRe.MatchString(s) {
 		return fmt.Errorf("not an OpenSSH public key (ssh-ed25519 AAAA..., ssh-rsa ..., ecdsa-sha2-nistp256 ...)")
 	}
 	return nil
