@@ -219,7 +219,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	}
 
 	start := PhaseInit
-	if previous == r.cp && len(r.cp.Phases) > 0 {
+	if previous == r.cp && len(r.cp.Phases) > 0 && !r.opts.DryRun {
 		start = r.cp.resumePhase()
 		if start != PhaseInit || r.cp.record(PhaseInit) != nil {
 			res.ResumedAt = start
