@@ -12,7 +12,7 @@ import (
 
 // abortGrace is how long an aborted Terraform gets to exit on its second interrupt before
 // its process group is killed.
-const abortGrace = 5 * time.Second
+var abortGrace = 5 * time.Second
 
 // NotifyContext returns a context cancelled by the first SIGINT or SIGTERM. Cancelling
 // makes the driver send Terraform an interrupt: it stops what it is doing, writes its
