@@ -148,5 +148,9 @@ func checkTerraform(ctx context.Context, opts PreflightOptions) Check {
 	if err := CheckVersion(v); err != nil {
 		return Check{Name: "terraform", Message: err.Error()}
 	}
-	return Check{Name: "terraform", OK: true, Message: fmt.Sprintf("%s at %s", v, filepath.Clean(binary))}
+	msg := v.String()
+	if binary != "" {
+		msg += " at " + filepath.Clean(binary)
+	}
+	return Check{Name: "terraform", OK: true, Message: msg}
 }
