@@ -442,8 +442,8 @@ func TestPrepareModule(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &got))
 	assert.Equal(t, map[string]any{
 		"organization": "acme", "domain": "acme.example",
-		"regions":    []any{map[string]any{"name": "fsn1", "role": "primary"}},
-		"node_size":  "", "node_count": float64(3), "ssh_public_key": testSSHKey, "kubernetes_version": "",
+		"regions":   []any{map[string]any{"name": "fsn1", "role": "primary"}},
+		"node_size": "", "node_count": float64(3), "ssh_public_key": testSSHKey, "kubernetes_version": "",
 		"labels": map[string]any{}, "provider_settings": map[string]any{},
 	}, got)
 

@@ -36,7 +36,7 @@ func TestWizardLocalTwoRegions(t *testing.T) {
 	in := &lineReader{lines: []string{
 		"Acme", "acme", // an invalid name is asked again
 		"acme.example",
-		"4",        // provider: local
+		"4",       // provider: local
 		"eu", "y", // first region, add a standby
 		"eu", "us", // the same name again is refused
 		"2",                // us is primary
