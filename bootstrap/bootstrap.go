@@ -367,7 +367,7 @@ func (r *runner) validate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(ConfigPath(r.cfg.WorkDir), data, 0o600)
+	return writeFileAtomic(ConfigPath(r.cfg.WorkDir), data)
 }
 
 // terraform creates the driver and checks the binary's version.

@@ -118,7 +118,7 @@ func (cp *Checkpoint) save(workDir string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(CheckpointPath(workDir), append(data, '\n'), 0o600)
+	return writeFileAtomic(CheckpointPath(workDir), append(data, '\n'))
 }
 
 // record returns the record of a phase, or nil.
@@ -169,7 +169,9 @@ func configDigest(cfg *Config) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+// writeFileAtomic writes a private file (0600) through a rename, so a crash never leaves
+// half a checkpoint or kubeconfig.
+func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -179,7 +181,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(perm); err != nil {
+	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -84,7 +84,7 @@ func detectDocker(lookPath func(string) (string, error), run func(name string, a
 	if host := os.Getenv("DOCKER_HOST"); host != "" {
 		if sock, ok := strings.CutPrefix(host, "unix://"); ok {
 			if _, err := os.Stat(sock); err != nil {
-				return fmt.Errorf("%w; DOCKER_HOST=%s: %v", ErrNoDocker, host, err)
+				return fmt.Errorf("%w; DOCKER_HOST=%s: %w", ErrNoDocker, host, err)
 			}
 		}
 		return nil

@@ -189,7 +189,7 @@ func prepareModule(dir string, module fs.FS, cfg *Config, vars map[string]any, t
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, TFVarsFile), append(data, '\n'), 0o600); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, TFVarsFile), append(data, '\n')); err != nil {
 		return err
 	}
 

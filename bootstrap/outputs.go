@@ -75,7 +75,7 @@ func outputsFromTerraform(cfg *Config, raw map[string]json.RawMessage) (*Outputs
 			return nil, fmt.Errorf("the module returned no kubeconfig for region %q", r.Name)
 		}
 		path := KubeconfigPath(cfg.WorkDir, r.Name)
-		if err := writeFileAtomic(path, []byte(kubeconfig), 0o600); err != nil {
+		if err := writeFileAtomic(path, []byte(kubeconfig)); err != nil {
 			return nil, fmt.Errorf("write kubeconfig of region %q: %w", r.Name, err)
 		}
 		kc, err := parseKubeconfig([]byte(kubeconfig))
