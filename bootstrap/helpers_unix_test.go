@@ -41,3 +41,10 @@ func mustModule(t *testing.T, provider string) fs.FS {
 	require.NoError(t, err)
 	return m
 }
+
+func mustModuleB(b *testing.B, provider string) fs.FS {
+	b.Helper()
+	m, err := terraform.Module(provider)
+	require.NoError(b, err)
+	return m
+}
