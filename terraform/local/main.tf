@@ -64,16 +64,17 @@ resource "terraform_data" "cluster" {
       if "$BIN_DIR/kwokctl" get clusters 2>/dev/null | grep -qx "$NAME"; then
         "$BIN_DIR/kwokctl" delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/kubeconfig"
       fi
-      set -- --kubeconfig "$KWOK_WORKDIR/kubeconfig"
+      # Every component listens on loopback only (kwokctl's default is 0.0.0.0).
+      mkdir -p "$KWOK_WORKDIR"
+      conf="$KWOK_WORKDIR/$NAME.kwokctl.yaml"
+      printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  bindAddress: 127.0.0.1\n' > "$conf"
+      set -- --kubeconfig "$KWOK_WORKDIR/kubeconfig" --config "$conf"
       if [ -n "$PORTS" ]; then
         # kube-apiserver etcd etcd-peer kwok-controller kube-controller-manager kube-scheduler
         set -f
         set -- "$@" $(echo "$PORTS" | awk '{ printf "--kube-apiserver-port %s --etcd-port %s --controller-port %s --kube-controller-manager-port %s --kube-scheduler-port %s", $1, $2, $4, $5, $6 }')
         set +f
-        mkdir -p "$KWOK_WORKDIR"
-        printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  etcdPeerPort: %s\n' \
-          "$(echo "$PORTS" | awk '{ print $3 }')" > "$KWOK_WORKDIR/$NAME.kwokctl.yaml"
-        set -- "$@" --config "$KWOK_WORKDIR/$NAME.kwokctl.yaml"
+        printf '  etcdPeerPort: %s\n' "$(echo "$PORTS" | awk '{ print $3 }')" >> "$conf"
       fi
       "$BIN_DIR/kwokctl" create cluster --name "$NAME" --runtime binary "$@" \
         --kube-apiserver-binary "$BIN_DIR/kube-apiserver" \

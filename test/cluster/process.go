@@ -84,7 +84,7 @@ func (p *Process) Stop(grace time.Duration) error {
 	defer cancel()
 	if err := p.Wait(ctx); errors.Is(err, context.DeadlineExceeded) {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+		_ = p.Wait(context.Background())
 	}
 	return nil
 }
