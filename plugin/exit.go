@@ -1,0 +1,75 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/openova-io/core/bootstrap"
+	"github.com/openova-io/core/catalog"
+)
+
+// Exit codes of kubectl openova (docs/cli.md). Scripts rely on them: never renumber.
+const (
+	// ExitOK: success.
+	ExitOK = 0
+	// ExitFailure: talking to the cluster or applying failed.
+	ExitFailure = 1
+	// ExitInvalidInput: unknown command, flag, component or version; a malformed file.
+	ExitInvalidInput = 2
+	// ExitUnsatisfiable: the request conflicts with the catalog's constraints or has a cycle.
+	ExitUnsatisfiable = 3
+	// ExitUnhealthy: not healthy, or a wait timed out (status --check, --wait).
+	ExitUnhealthy = 4
+	// ExitChangesPending: --dry-run --exit-code found changes to make.
+	ExitChangesPending = 5
+)
+
+// ExitError is an error with the exit code the command ends with.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// WithCode wraps err so the command exits with code.
+func WithCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ExitError{Code: code, Err: err}
+}
+
+// Errorf formats an error that makes the command exit with code.
+func Errorf(code int, format string, args ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error to the exit code of the command: the code of an ExitError, 2 for
+// invalid input and 3 for unsatisfiable requests reported by the catalog and bootstrap
+// packages, 1 for anything else.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	var (
+		input    *catalog.InputError
+		invalid  *catalog.ValidationError
+		conflict *catalog.ConflictError
+		cycle    *catalog.CycleError
+		config   *bootstrap.ValidationError
+	)
+	switch {
+	case errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config):
+		return ExitInvalidInput
+	case errors.As(err, &conflict), errors.As(err, &cycle):
+		return ExitUnsatisfiable
+	}
+	return ExitFailure
+}

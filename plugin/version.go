@@ -1,0 +1,46 @@
+package plugin
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/openova-io/core/internal/version"
+)
+
+// VersionOptions are the options of kubectl openova version.
+type VersionOptions struct {
+	*GlobalOptions
+	Output string
+}
+
+// NewCmdVersion returns the version command.
+func NewCmdVersion(g *GlobalOptions) *cobra.Command {
+	o := &VersionOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of kubectl openova",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	AddOutputFlag(cmd, &o.Output, "")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *VersionOptions) Validate() error { return ValidateOutput(o.Output, "") }
+
+// Run prints the version.
+func (o *VersionOptions) Run() error {
+	info := version.Get()
+	if o.Output != "" {
+		return PrintData(o.Out, o.Output, info)
+	}
+	_, err := fmt.Fprintf(o.Out, "kubectl-openova %s (commit %s, %s, %s)\n", info.Version, info.Commit, info.GoVersion, info.Platform)
+	return err
+}
