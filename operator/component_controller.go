@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 const (
@@ -294,8 +295,8 @@ func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructu
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, &typed); err != nil {
 		return false
 	}
-	want, err1 := toUnstructured(&typed)
-	current, err2 := toUnstructured(hr)
+	want, err1 := kube.ToUnstructured(&typed)
+	current, err2 := kube.ToUnstructured(hr)
 	if err1 != nil || err2 != nil {
 		return false
 	}

@@ -13,12 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 // observeRelease reads what Flux did with the HelmRelease and records it: the deployed and
@@ -90,7 +90,7 @@ func (r *ComponentReconciler) mirrorHealth(c *openovav1alpha1.Component, hr *hel
 		r.setHealth(c, openovav1alpha1.HealthProgressing, openovav1alpha1.ProgressingReason, "waiting for the HelmRelease")
 		return
 	}
-	u, err := toUnstructured(hr)
+	u, err := kube.ToUnstructured(hr)
 	if err != nil {
 		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.ProgressingReason, err.Error())
 		return
@@ -195,12 +195,4 @@ func (r *ComponentReconciler) patchStatus(ctx context.Context, before, c *openov
 	}
 	c.Status.LastReconciled = &metav1.Time{Time: r.Now()}
 	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
-}
-
-func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
-	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	return &unstructured.Unstructured{Object: raw}, nil
 }

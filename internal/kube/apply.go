@@ -138,3 +138,12 @@ func objectName(o *unstructured.Unstructured) string {
 	}
 	return o.GetName()
 }
+
+// ToUnstructured converts a typed object.
+func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: raw}, nil
+}
