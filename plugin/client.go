@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
@@ -148,6 +149,10 @@ func ClusterError(err error) error {
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		return err
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return Errorf(ExitFailure, "cannot reach the Kubernetes API server: %v (check the kubeconfig context; --request-timeout bounds each request)", err)
 	}
 	return WithCode(ExitFailure, err)
 }

@@ -24,6 +24,10 @@ const (
 	ExitChangesPending = 5
 )
 
+// errSilent ends a command with its exit code and no error line, when the command has
+// already said what there is to say (--dry-run --exit-code with changes pending).
+var errSilent = errors.New("")
+
 // ExitError is an error with the exit code the command ends with.
 type ExitError struct {
 	Code int

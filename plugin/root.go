@@ -23,6 +23,12 @@ const DisplayName = "kubectl openova"
 
 // commands lists every subcommand's constructor, in help order.
 var commands = []func(*GlobalOptions) *cobra.Command{
+	NewCmdComponents,
+	NewCmdInstall,
+	NewCmdUninstall,
+	NewCmdUpgrade,
+	NewCmdStatus,
+	NewCmdCheck,
 	NewCmdVersion,
 	NewCmdCompletion,
 }
@@ -70,6 +76,9 @@ func Execute(ctx context.Context, args []string, streams genericiooptions.IOStre
 		code = ExitInvalidInput
 	}
 	msg := strings.TrimSpace(err.Error())
+	if msg == "" {
+		return code
+	}
 	fmt.Fprintf(streams.ErrOut, "Error: %s\n", msg)
 	if code == ExitInvalidInput && cmd != nil && isUsageError(err) {
 		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())

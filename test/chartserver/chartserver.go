@@ -171,6 +171,7 @@ type Server struct {
 	srv      *httptest.Server
 	mu       sync.RWMutex
 	archives map[string][]byte // file name → archive
+	files    map[string][]byte // other files (AddFile) by path
 	index    []byte
 	entries  map[string][]indexEntry
 	requests map[string]int
@@ -189,7 +190,7 @@ type indexEntry struct {
 
 // Serve starts a repository serving charts.
 func Serve(charts ...Chart) (*Server, error) {
-	s := &Server{archives: map[string][]byte{}, entries: map[string][]indexEntry{}, requests: map[string]int{}}
+	s := &Server{archives: map[string][]byte{}, files: map[string][]byte{}, entries: map[string][]indexEntry{}, requests: map[string]int{}}
 	if err := s.Add(charts...); err != nil {
 		return nil, err
 	}
@@ -238,6 +239,16 @@ func (s *Server) Add(charts ...Chart) error {
 	return nil
 }
 
+// AddFile serves data at path (e.g. "/catalog.yaml", for a catalog next to the charts) and
+// returns its URL. A later call with the same path replaces the file.
+func (s *Server) AddFile(path string, data []byte) string {
+	path = "/" + strings.TrimPrefix(path, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[path] = data
+	return s.URL + path
+}
+
 // Requests returns how often each path was fetched.
 func (s *Server) Requests(path string) int {
 	s.mu.RLock()
@@ -262,6 +273,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.archives[name] != nil:
 		w.Header().Set("Content-Type", "application/gzip")
 		_, _ = w.Write(s.archives[name])
+	case s.files[r.URL.Path] != nil:
+		_, _ = w.Write(s.files[r.URL.Path])
 	default:
 		http.NotFound(w, r)
 	}

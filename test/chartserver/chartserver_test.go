@@ -90,3 +90,15 @@ func untar(t *testing.T, archive []byte) map[string][]byte {
 		files[h.Name] = data
 	}
 }
+
+func TestAddFile(t *testing.T) {
+	s, err := Serve()
+	require.NoError(t, err)
+	defer s.Close()
+	url := s.AddFile("catalog.yaml", []byte("a: 1\n"))
+	assert.Equal(t, s.URL+"/catalog.yaml", url)
+	assert.Equal(t, "a: 1\n", string(get(t, url)))
+	s.AddFile("/catalog.yaml", []byte("a: 2\n"))
+	assert.Equal(t, "a: 2\n", string(get(t, url)))
+	assert.Equal(t, 2, s.Requests("/catalog.yaml"))
+}

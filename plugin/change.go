@@ -1,0 +1,248 @@
+package plugin
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/catalog"
+)
+
+// DefaultWaitTimeout bounds --wait unless --timeout says otherwise.
+const DefaultWaitTimeout = 10 * time.Minute
+
+// changeOptions are the flags and the flow install, uninstall and upgrade share: resolve
+// the request client-side, show the plan, confirm, write spec.components with one
+// server-side apply, and optionally wait.
+type changeOptions struct {
+	*GlobalOptions
+	Output         string
+	DryRun         bool
+	ExitCode       bool
+	Yes            bool
+	Wait           bool
+	Timeout        time.Duration
+	ForceConflicts bool
+
+	// verb names the command in messages ("install").
+	verb string
+	// isTerminal reports whether a stream is a terminal (IsTerminal; tests replace it).
+	isTerminal func(any) bool
+	// pollInterval is how often --wait polls (1s when zero).
+	pollInterval time.Duration
+}
+
+func newChangeOptions(g *GlobalOptions, verb string) changeOptions {
+	return changeOptions{GlobalOptions: g, verb: verb, Timeout: DefaultWaitTimeout, isTerminal: IsTerminal}
+}
+
+func (o *changeOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&o.DryRun, "dry-run", false, "show the plan and have the API server validate the write, changing nothing")
+	f.BoolVar(&o.ExitCode, "exit-code", false, "with --dry-run: exit 5 when the plan changes something")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "apply without asking for confirmation (required without a terminal)")
+	f.BoolVar(&o.Wait, "wait", false, "wait until every planned component is Healthy at its planned version (and removed ones are gone)")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before exiting with code 4")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over spec.components fields another field manager owns")
+	AddOutputFlag(cmd, &o.Output, "")
+}
+
+func (o *changeOptions) validate() error {
+	if err := ValidateOutput(o.Output, ""); err != nil {
+		return err
+	}
+	if o.ExitCode && !o.DryRun {
+		return Errorf(ExitInvalidInput, "--exit-code only goes with --dry-run")
+	}
+	if o.Timeout <= 0 {
+		return Errorf(ExitInvalidInput, "--timeout must be positive, not %s", o.Timeout)
+	}
+	return nil
+}
+
+// target is the Platform a change works on, read once, with the client and catalog.
+type target struct {
+	client   client.Client
+	platform *openovav1alpha1.Platform
+	catalog  *catalog.Catalog
+}
+
+// load connects, reads the Platform and loads the catalog.
+func (o *changeOptions) load(ctx context.Context) (*target, error) {
+	c, err := o.Client()
+	if err != nil {
+		return nil, err
+	}
+	p, err := o.FindPlatform(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := o.catalogFor(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &target{client: c, platform: p, catalog: cat}, nil
+}
+
+// change is a resolved request, ready to show and write.
+type change struct {
+	request  catalog.Request
+	plan     *catalog.Plan
+	desired  []openovav1alpha1.PlatformComponent
+	schedule *metav1.Time
+}
+
+// resolve plans req against the Platform's spec.components.
+func resolve(t *target, req catalog.Request, schedule *metav1.Time) (*change, error) {
+	installed := toInstalled(t.platform.Spec.Components)
+	plan, err := catalog.Resolve(t.catalog, installed, req)
+	if err != nil {
+		return nil, err
+	}
+	desired := desiredEntries(t.platform.Spec.Components, plan.Apply(installed), schedule)
+	return &change{request: req, plan: plan, desired: desired, schedule: schedule}, nil
+}
+
+// apply shows the plan, asks for confirmation, writes it and waits when asked.
+func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error {
+	p := t.platform
+	if o.Output != "" {
+		if err := PrintData(o.Out, o.Output, ch.plan); err != nil {
+			return err
+		}
+	} else {
+		view := planView{Platform: p.Name, Request: ch.request, Catalog: t.catalog, Plan: ch.plan,
+			Live: p.Spec.Components, Desired: ch.desired, Schedule: ch.schedule}
+		if err := printPlan(o.Out, palette{on: o.Color(o.Out)}, view); err != nil {
+			return err
+		}
+	}
+	if !componentsChanged(p.Spec.Components, ch.desired) {
+		return nil
+	}
+	if o.DryRun {
+		if _, err := writeComponents(ctx, t.client, p, ch.desired, writeOptions{DryRun: true, Force: o.ForceConflicts}); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.ErrOut, "Dry run: the API server accepted the change to platform %s; nothing was written.\n", p.Name)
+		if o.ExitCode {
+			return WithCode(ExitChangesPending, errSilent)
+		}
+		return nil
+	}
+	if !o.Yes {
+		ok, err := o.confirm(fmt.Sprintf("Apply this plan to platform %s?", p.Name))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return Errorf(ExitFailure, "cancelled; platform %s was not changed", p.Name)
+		}
+	}
+	written, err := writeComponents(ctx, t.client, p, ch.desired, writeOptions{Force: o.ForceConflicts})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.ErrOut, "✔ Platform %s updated (generation %d).\n", written.Name, written.Generation)
+	if !o.Wait {
+		fmt.Fprintf(o.ErrOut, "Follow the rollout with: %s\n", o.commandLine("status"))
+		return nil
+	}
+	w := &waiter{Client: t.client, Namespace: p.Namespace, Platform: p.Name, Out: o.ErrOut,
+		TTY: o.isTerminal(o.ErrOut), Interval: o.pollInterval}
+	return w.wait(ctx, waitTargets(ch.plan), o.Timeout)
+}
+
+// confirm asks a yes/no question on the terminal; without one it refuses (exit 2), since
+// nobody could answer.
+func (o *changeOptions) confirm(question string) (bool, error) {
+	if !o.isTerminal(o.In) {
+		return false, Errorf(ExitInvalidInput, "refusing to %s without confirmation: stdin is not a terminal; review the plan (--dry-run) and pass --yes to apply it", o.verb)
+	}
+	fmt.Fprintf(o.ErrOut, "%s [y/N]: ", question)
+	line, err := bufio.NewReader(o.In).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false, WithCode(ExitFailure, err)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// commandLine returns "kubectl openova ARGS" with the flags that select this platform
+// (namespace, --platform, --catalog) when they differ from the defaults.
+func (o *GlobalOptions) commandLine(args ...string) string {
+	parts := []string{DisplayName}
+	parts = append(parts, args...)
+	if ns := o.Namespace(); ns != openovav1alpha1.DefaultNamespace {
+		parts = append(parts, "-n", ns)
+	}
+	if o.Platform != "" {
+		parts = append(parts, "--platform", o.Platform)
+	}
+	if o.Catalog != "" {
+		parts = append(parts, "--catalog", o.Catalog)
+	}
+	return strings.Join(parts, " ")
+}
+
+// parseNameVersions splits NAME[@VERSION] arguments into names and pinned versions.
+func parseNameVersions(args []string, pins map[string]string) ([]string, error) {
+	names := make([]string, 0, len(args))
+	for _, a := range args {
+		for _, part := range strings.Split(a, ",") {
+			name, version, pinned := strings.Cut(strings.TrimSpace(part), "@")
+			if name == "" || pinned && version == "" {
+				return nil, Errorf(ExitInvalidInput, "invalid component %q: use NAME or NAME@VERSION", a)
+			}
+			if pinned {
+				if prev, ok := pins[name]; ok && prev != version {
+					return nil, Errorf(ExitInvalidInput, "two versions given for %s: %s and %s", name, prev, version)
+				}
+				pins[name] = version
+			}
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
+
+// catalogFor returns the catalog to resolve against: --catalog, else the Platform's
+// spec.catalog, else the catalog built in.
+func (g *GlobalOptions) catalogFor(ctx context.Context, p *openovav1alpha1.Platform) (*catalog.Catalog, error) {
+	if g.Catalog != "" || p == nil || p.Spec.Catalog == nil || p.Spec.Catalog.URL == "" {
+		return g.LoadCatalog(ctx)
+	}
+	cat, err := catalog.Load(ctx, p.Spec.Catalog.URL)
+	if err != nil {
+		return nil, Errorf(ExitFailure, "the catalog of platform %s (spec.catalog.url) does not load: %v; pass --catalog to use another one", p.Name, err)
+	}
+	return cat, nil
+}
+
+// completeComponents completes component names from the catalog (--catalog or built in).
+func completeComponents(g *GlobalOptions) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		cat, err := g.LoadCatalog(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, comp := range cat.Components() {
+			if strings.HasPrefix(comp.Name, prefix) {
+				out = append(out, comp.Name+"\t"+comp.DisplayName)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,206 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/catalog"
+)
+
+// ComponentsOptions are the options of kubectl openova components.
+type ComponentsOptions struct {
+	*GlobalOptions
+	Output string
+	// All lists the catalog's components that are not installed too (--all).
+	All bool
+}
+
+// NewCmdComponents returns the components command.
+func NewCmdComponents(g *GlobalOptions) *cobra.Command {
+	o := &ComponentsOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "components",
+		Short: "List the platform's components by category",
+		Long: `List the components of the platform in three sections (mandatory, à la carte,
+meta-platforms): installed mark, name, deployed version (→ the desired one while an
+install or upgrade runs), health, and the upgrade the catalog offers.
+
+--all adds the catalog's components that are not installed, with their newest version.`,
+		Example: `  kubectl openova components
+  kubectl openova components --all
+  kubectl openova components -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	AddOutputFlag(cmd, &o.Output, "")
+	cmd.Flags().BoolVarP(&o.All, "all", "A", false, "also list the catalog's components that are not installed")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *ComponentsOptions) Validate() error { return ValidateOutput(o.Output, "") }
+
+// Run reads the Platform and the catalog and prints the components.
+func (o *ComponentsOptions) Run(ctx context.Context) error {
+	c, err := o.Client()
+	if err != nil {
+		return err
+	}
+	p, err := o.FindPlatform(ctx, c)
+	if err != nil {
+		return err
+	}
+	cat, err := o.catalogFor(ctx, p)
+	if err != nil {
+		return err
+	}
+	view := NewComponentsView(p, cat, o.All)
+	if o.Output != "" {
+		return PrintData(o.Out, o.Output, view)
+	}
+	return printComponents(o.Out, palette{on: o.Color(o.Out)}, view)
+}
+
+// ComponentsView is what components prints (-o json|yaml); docs/cli.md documents it.
+type ComponentsView struct {
+	// Platform is the Platform's name; Catalog where the catalog was read from.
+	Platform string `json:"platform"`
+	Catalog  string `json:"catalog"`
+	// Components are listed by category (mandatory, a-la-carte, meta-platform, then
+	// entries the catalog does not have), then by name.
+	Components []ComponentRow `json:"components"`
+}
+
+// ComponentRow is one component of the components list.
+type ComponentRow struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName,omitempty"`
+	// Category is mandatory, a-la-carte or meta-platform; "unknown" when the catalog does
+	// not have the component.
+	Category    string `json:"category"`
+	Description string `json:"description,omitempty"`
+	// Installed: the component is in spec.components; Enabled: it is delivered.
+	Installed bool `json:"installed"`
+	Enabled   bool `json:"enabled"`
+	// Reason says why an installed component is there ("requested", "dependency of ai-hub").
+	Reason string `json:"reason,omitempty"`
+	// Version is the deployed version; DesiredVersion the one spec.components asks for.
+	Version        string `json:"version,omitempty"`
+	DesiredVersion string `json:"desiredVersion,omitempty"`
+	// Health is Healthy, Progressing, Degraded, Failed or Unknown (installed components).
+	Health string `json:"health,omitempty"`
+	// AvailableUpgrade is the newest version the catalog allows, as the operator found it.
+	AvailableUpgrade string `json:"availableUpgrade,omitempty"`
+	// NewestVersion is the catalog's newest stable version.
+	NewestVersion string `json:"newestVersion,omitempty"`
+}
+
+// categoryUnknown is the category of installed components the catalog does not have.
+const categoryUnknown = "unknown"
+
+// NewComponentsView joins the catalog, spec.components and the Platform's status.
+func NewComponentsView(p *openovav1alpha1.Platform, cat *catalog.Catalog, all bool) *ComponentsView {
+	v := &ComponentsView{Platform: p.Name, Catalog: cat.Source(), Components: []ComponentRow{}}
+	summary := map[string]openovav1alpha1.ComponentSummary{}
+	for _, s := range p.Status.Components {
+		summary[s.Name] = s
+	}
+	entries := entriesByName(p.Spec.Components)
+	for _, comp := range cat.Components() {
+		e := entries[comp.Name]
+		if e == nil && !all {
+			continue
+		}
+		row := ComponentRow{Name: comp.Name, DisplayName: comp.DisplayName, Category: string(comp.Category), Description: comp.Description}
+		if newest := comp.Newest(false); newest != nil {
+			row.NewestVersion = newest.Version
+		}
+		if e != nil {
+			fillInstalled(&row, e, summary)
+		}
+		v.Components = append(v.Components, row)
+	}
+	var unknown []ComponentRow
+	for _, e := range p.Spec.Components {
+		if _, ok := cat.Component(e.Name); ok {
+			continue
+		}
+		row := ComponentRow{Name: e.Name, Category: categoryUnknown}
+		fillInstalled(&row, &e, summary)
+		unknown = append(unknown, row)
+	}
+	slices.SortFunc(unknown, func(a, b ComponentRow) int { return strings.Compare(a.Name, b.Name) })
+	v.Components = append(v.Components, unknown...)
+	return v
+}
+
+func fillInstalled(row *ComponentRow, e *openovav1alpha1.PlatformComponent, summary map[string]openovav1alpha1.ComponentSummary) {
+	row.Installed, row.Enabled, row.DesiredVersion = true, e.IsEnabled(), e.Version
+	row.Reason = e.Reason
+	if row.Reason == "" {
+		row.Reason = catalog.ReasonRequested
+	}
+	if s, ok := summary[e.Name]; ok {
+		row.Version, row.Health, row.AvailableUpgrade = s.Version, s.Health, s.AvailableUpgrade
+	}
+	if row.Enabled && row.Health == "" {
+		row.Health = openovav1alpha1.HealthUnknown
+	}
+}
+
+var sectionTitles = map[string]string{
+	string(catalog.CategoryMandatory):    "MANDATORY",
+	string(catalog.CategoryALaCarte):     "A LA CARTE",
+	string(catalog.CategoryMetaPlatform): "META-PLATFORMS",
+	categoryUnknown:                      "NOT IN THE CATALOG",
+}
+
+// printComponents writes the components by section.
+func printComponents(w io.Writer, pal palette, v *ComponentsView) error {
+	if len(v.Components) == 0 {
+		_, err := fmt.Fprintf(w, "Platform %s has no components; list the catalog's with --all.\n", v.Platform)
+		return err
+	}
+	t := &table{}
+	t.add(txt(""), txt("NAME"), txt("VERSION"), txt("HEALTH"), txt("UPGRADE"))
+	section := ""
+	for _, r := range v.Components {
+		if r.Category != section {
+			section = r.Category
+			t.section(pal.bold(sectionTitles[section]))
+		}
+		if !r.Installed {
+			t.add(txt(""), styled(r.Name, pal.faint), styled(r.NewestVersion, pal.faint), styled("not installed", pal.faint))
+			continue
+		}
+		mark := styled("✓", pal.green)
+		health := styled(r.Health, pal.health)
+		if !r.Enabled {
+			mark, health = txt("-"), styled("disabled", pal.faint)
+		}
+		version := r.Version
+		if version == "" {
+			version = "-"
+		}
+		if r.DesiredVersion != r.Version {
+			version += " → " + r.DesiredVersion
+		}
+		upgrade := txt("")
+		if r.AvailableUpgrade != "" {
+			upgrade = styled("Upgrade: "+r.AvailableUpgrade, pal.cyan)
+		}
+		t.add(mark, txt(r.Name), txt(version), health, upgrade)
+	}
+	return t.write(w)
+}
