@@ -181,17 +181,17 @@ func (o *changeOptions) confirm(question string) (bool, error) {
 
 // commandLine returns "kubectl openova ARGS" with the flags that select this platform
 // (namespace, --platform, --catalog) when they differ from the defaults.
-func (o *GlobalOptions) commandLine(args ...string) string {
+func (g *GlobalOptions) commandLine(args ...string) string {
 	parts := []string{DisplayName}
 	parts = append(parts, args...)
-	if ns := o.Namespace(); ns != openovav1alpha1.DefaultNamespace {
+	if ns := g.Namespace(); ns != openovav1alpha1.DefaultNamespace {
 		parts = append(parts, "-n", ns)
 	}
-	if o.Platform != "" {
-		parts = append(parts, "--platform", o.Platform)
+	if g.Platform != "" {
+		parts = append(parts, "--platform", g.Platform)
 	}
-	if o.Catalog != "" {
-		parts = append(parts, "--catalog", o.Catalog)
+	if g.Catalog != "" {
+		parts = append(parts, "--catalog", g.Catalog)
 	}
 	return strings.Join(parts, " ")
 }

@@ -430,4 +430,3 @@ func printChecks(w io.Writer, pal palette, r *CheckReport) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-

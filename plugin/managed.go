@@ -37,7 +37,7 @@ func ownedFields(entries []metav1.ManagedFieldsEntry, manager string) (fieldSet,
 			continue
 		}
 		var set fieldSet
-		if err := json.Unmarshal(e.FieldsV1.Raw, &set); err != nil {
+		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &set); err != nil {
 			return nil, fmt.Errorf("decode managed fields of %s: %w", manager, err)
 		}
 		mergeSets(out, set)
@@ -55,12 +55,6 @@ func mergeSets(dst, src fieldSet) {
 		}
 		mergeSets(have, sub)
 	}
-}
-
-// entryKey is the key of a spec.components entry in a field set.
-func entryKey(name string) string {
-	key, _ := json.Marshal(map[string]string{"name": name})
-	return "k:" + string(key)
 }
 
 // componentEntries returns, for every spec.components entry set mentions, the names of
@@ -101,7 +95,7 @@ func otherManagers(entries []metav1.ManagedFieldsEntry, manager string) (map[str
 			continue
 		}
 		var set fieldSet
-		if err := json.Unmarshal(e.FieldsV1.Raw, &set); err != nil {
+		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &set); err != nil {
 			return nil, fmt.Errorf("decode managed fields of %s: %w", e.Manager, err)
 		}
 		for name := range componentEntries(set) {

@@ -178,7 +178,7 @@ func stepReason(s catalog.Step, live []openovav1alpha1.PlatformComponent) string
 		return s.Reason
 	}
 	for _, e := range live {
-		if e.Name == s.Component && e.Reason != s.Reason && !(e.Reason == "" && s.Reason == catalog.ReasonRequested) {
+		if e.Name == s.Component && e.Reason != s.Reason && (e.Reason != "" || s.Reason != catalog.ReasonRequested) {
 			was := e.Reason
 			if was == "" {
 				was = catalog.ReasonRequested

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -92,7 +93,7 @@ func TestWriteLeavesOtherManagersEntries(t *testing.T) {
 	live := applyPlatform(t, ns, "gitops",
 		map[string]any{"name": "grafana", "version": "0.1.0", "values": map[string]any{"adminUser": "ops"}})
 
-	desired := append(live.Spec.Components, entry("vllm", "0.1.0", "requested"))
+	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
 	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
@@ -146,7 +147,7 @@ func TestWriteKeepsWhatTheManagerOwns(t *testing.T) {
 	}}
 	require.NoError(t, k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager)))
 	live := getPlatform(t, ns)
-	desired := append(live.Spec.Components, entry("langserve", "0.1.0", "requested"))
+	desired := append(slices.Clone(live.Spec.Components), entry("langserve", "0.1.0", "requested"))
 	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0", "langserve@0.1.0"}, names(got))
@@ -169,17 +170,17 @@ func TestWriteRefusesStaleReads(t *testing.T) {
 	status := live.DeepCopy()
 	status.Status.Phase = openovav1alpha1.PhaseReady
 	require.NoError(t, k8s.Status().Update(ctx, status))
-	desired := append(live.Spec.Components, entry("vllm", "0.1.0", "requested"))
+	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
 	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
 
 	// Another CLI wrote spec.components in between: refused, and its write stays.
 	stale := got
-	other := append(stale.Spec.Components, entry("langserve", "0.1.0", "requested"))
+	other := append(slices.Clone(stale.Spec.Components), entry("langserve", "0.1.0", "requested"))
 	_, err = writeComponents(ctx, k8s, stale, other, writeOptions{})
 	require.NoError(t, err)
-	mine := append(stale.Spec.Components, entry("neo4j", "1.0.0", "requested"))
+	mine := append(slices.Clone(stale.Spec.Components), entry("neo4j", "1.0.0", "requested"))
 	_, err = writeComponents(ctx, k8s, stale, mine, writeOptions{})
 	require.Error(t, err)
 	assert.Equal(t, ExitFailure, ExitCode(err))
@@ -193,7 +194,7 @@ func TestWriteDryRun(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	live := applyPlatform(t, ns, FieldManager, map[string]any{"name": "grafana", "version": "0.1.0"})
-	desired := append(live.Spec.Components, entry("vllm", "0.1.0", "requested"))
+	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
 	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{DryRun: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
@@ -202,7 +203,7 @@ func TestWriteDryRun(t *testing.T) {
 	assert.Equal(t, live.ResourceVersion, after.ResourceVersion)
 
 	// The API server's validation runs on a dry run too.
-	bad := append(live.Spec.Components, entry("vllm", "not-a-version", "requested"))
+	bad := append(slices.Clone(live.Spec.Components), entry("vllm", "not-a-version", "requested"))
 	_, err = writeComponents(ctx, k8s, live, bad, writeOptions{DryRun: true})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "spec.components[1].version")
