@@ -3,6 +3,7 @@ package plugin
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -139,7 +140,7 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error 
 		return nil
 	}
 	if !o.Yes {
-		ok, err := o.confirm(fmt.Sprintf("Apply this plan to platform %s?", p.Name))
+		ok, err := o.confirm(ctx, fmt.Sprintf("Apply this plan to platform %s?", p.Name))
 		if err != nil {
 			return err
 		}
@@ -162,21 +163,35 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error 
 }
 
 // confirm asks a yes/no question on the terminal; without one it refuses (exit 2), since
-// nobody could answer.
-func (o *changeOptions) confirm(question string) (bool, error) {
+// nobody could answer. An interrupt (Ctrl-C) while it waits ends the command.
+func (o *changeOptions) confirm(ctx context.Context, question string) (bool, error) {
 	if !o.isTerminal(o.In) {
 		return false, Errorf(ExitInvalidInput, "refusing to %s without confirmation: stdin is not a terminal; review the plan (--dry-run) and pass --yes to apply it", o.verb)
 	}
 	fmt.Fprintf(o.ErrOut, "%s [y/N]: ", question)
-	line, err := bufio.NewReader(o.In).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return false, WithCode(ExitFailure, err)
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(o.In).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.ErrOut)
+		return false, WithCode(ExitFailure, fmt.Errorf("interrupted: %w", ctx.Err()))
+	case a := <-answers:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return false, WithCode(ExitFailure, a.err)
+		}
+		switch strings.ToLower(strings.TrimSpace(a.line)) {
+		case "y", "yes":
+			return true, nil
+		}
+		return false, nil
 	}
-	return false, nil
 }
 
 // commandLine returns "kubectl openova ARGS" with the flags that select this platform

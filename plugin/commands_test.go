@@ -270,3 +270,22 @@ current-context: gone
 	assert.Contains(t, out.String(), "✗ cannot reach the API server at https://127.0.0.1:1")
 	assert.Equal(t, "Error: 1 check failed\n", errOut.String())
 }
+
+// TestPromptInterrupted: Ctrl-C at the prompt ends the command, writing nothing.
+func TestPromptInterrupted(t *testing.T) {
+	var errOut bytes.Buffer
+	g := NewGlobalOptions(genericiooptions.IOStreams{In: blockingReader{}, Out: &bytes.Buffer{}, ErrOut: &errOut})
+	o := newChangeOptions(g, "install")
+	o.isTerminal = func(any) bool { return true }
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ok, err := o.confirm(ctx, "Apply?")
+	assert.False(t, ok)
+	assert.Equal(t, ExitFailure, ExitCode(err))
+	assert.Contains(t, err.Error(), "interrupted")
+}
+
+// blockingReader never returns, like a terminal nobody types on.
+type blockingReader struct{}
+
+func (blockingReader) Read([]byte) (int, error) { select {} }

@@ -53,11 +53,11 @@ func evaluate(t waitTarget, comp *openovav1alpha1.Component) targetState {
 		return targetState{state: "removing"}
 	}
 	if comp == nil {
-		return targetState{state: "waiting for the operator"}
+		return targetState{state: "not yet created by the operator"}
 	}
 	st := comp.Status
 	if comp.Spec.Version != t.Version {
-		return targetState{state: fmt.Sprintf("waiting for the operator (at %s)", comp.Spec.Version)}
+		return targetState{state: fmt.Sprintf("at %s, not yet updated by the operator", comp.Spec.Version)}
 	}
 	if st.FailedVersion == t.Version {
 		msg := fmt.Sprintf("the upgrade of %s to %s failed", t.Name, t.Version)
