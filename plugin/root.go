@@ -123,7 +123,7 @@ func NewGlobalOptions(streams genericiooptions.IOStreams) *GlobalOptions {
 // AddFlags registers the shared flags.
 func (g *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
 	g.ConfigFlags.AddFlags(fs)
-	fs.StringVar(&g.Catalog, "catalog", g.Catalog, "component catalog: a YAML file, a directory or an http(s) URL (default: the catalog built in)")
+	fs.StringVar(&g.Catalog, "catalog", g.Catalog, "component catalog: a YAML file, a directory or an http(s) URL (default: the Platform's spec.catalog, else the catalog built in)")
 	fs.StringVar(&g.Platform, "platform", g.Platform, "the Platform to act on (default: the only one in the namespace)")
 	fs.BoolVar(&g.NoColor, "no-color", g.NoColor, "no colour in output (also NO_COLOR)")
 }
