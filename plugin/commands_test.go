@@ -15,6 +15,8 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/internal/kube"
+	"github.com/openova-io/core/manifests"
 )
 
 // The commands against a real API server (no operator: the Platform's status is what the
@@ -289,3 +291,33 @@ func TestPromptInterrupted(t *testing.T) {
 type blockingReader struct{}
 
 func (blockingReader) Read([]byte) (int, error) { select {} }
+
+func TestCRDDiff(t *testing.T) {
+	objs, err := kube.ReadFS(manifests.CRDs, "crd/bases")
+	require.NoError(t, err)
+	crds, err := kube.CRDs(objs)
+	require.NoError(t, err)
+	require.NotEmpty(t, crds)
+	want := crds[0]
+	assert.Empty(t, crdDiff(want, want.DeepCopy()))
+
+	served := want.DeepCopy()
+	served.Spec.Versions[0].Schema.OpenAPIV3Schema.Description = "an older schema"
+	served.Spec.Versions[0].AdditionalPrinterColumns = served.Spec.Versions[0].AdditionalPrinterColumns[:1]
+	served.Spec.Names.ShortNames = nil
+	assert.Equal(t, []string{"names", "v1alpha1 schema", "v1alpha1 printer columns"}, crdDiff(want, served))
+
+	served = want.DeepCopy()
+	served.Spec.Versions[0].Name = "v1alpha0"
+	assert.Equal(t, []string{"version v1alpha1 missing", "extra version v1alpha0"}, crdDiff(want, served))
+}
+
+func TestCompletion(t *testing.T) {
+	startEnv(t)
+	code, out, _ := run(t, "__complete", "install", "ai")
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, out, "ai-hub\tAI Hub")
+	code, out, _ = run(t, "__complete", "install", "kserve", "--with", "n")
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, out, "neo4j\tNeo4j")
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/plugin"
 )
 
@@ -105,6 +107,20 @@ func TestJourney(t *testing.T) {
 		}
 		assert.Empty(t, r.stderr)
 		assert.Equal(t, plugin.ExitOK, openova(t, "upgrade").code)
+	})
+
+	step("upgrade --refresh asks the operator to check the catalog", func(t *testing.T) {
+		before, err := getPlatform(context.Background())
+		require.NoError(t, err)
+		r := openova(t, "upgrade", "--refresh", "--wait")
+		require.Equal(t, plugin.ExitOK, r.code, r)
+		assert.Contains(t, r.stderr, "✔ The operator checked the catalog for upgrades.")
+		assert.Contains(t, r.stdout, "Upgrades available for platform acme")
+		after, err := getPlatform(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, after.Annotations[openovav1alpha1.RefreshAnnotation], after.Status.LastHandledRefresh)
+		assert.False(t, after.Status.LastUpdateCheck.Before(before.Status.LastUpdateCheck))
+		assert.Equal(t, before.Generation, after.Generation, "the annotation does not change the spec")
 	})
 
 	step("upgrade a meta-platform with its dependency", func(t *testing.T) {
