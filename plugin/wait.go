@@ -90,7 +90,7 @@ func evaluate(t waitTarget, comp *openovav1alpha1.Component) targetState {
 // waiter follows a change until its targets are done, printing progress on Out: one line
 // per change of state, and on a terminal a spinner line with what is still pending.
 type waiter struct {
-	Client    client.Client
+	Client    client.Reader
 	Namespace string
 	Platform  string
 	Out       io.Writer

@@ -1,0 +1,97 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/catalog"
+)
+
+// scripted is a client.Reader whose List returns one scripted list per call (the last one
+// from then on): the operator's progress, poll by poll.
+type scripted struct {
+	client.Reader
+	polls [][]openovav1alpha1.Component
+	n     int
+}
+
+func (s *scripted) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
+	items := s.polls[min(s.n, len(s.polls)-1)]
+	s.n++
+	list.(*openovav1alpha1.ComponentList).Items = items
+	return nil
+}
+
+func component(name, specVersion, version, health, reason, message string) openovav1alpha1.Component {
+	c := openovav1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Generation: 1},
+		Spec:       openovav1alpha1.ComponentSpec{Version: specVersion},
+		Status:     openovav1alpha1.ComponentStatus{Version: version, Health: health, ObservedGeneration: 1},
+	}
+	if reason != "" {
+		c.Status.Conditions = []metav1.Condition{{Type: openovav1alpha1.ReadyCondition, Reason: reason, Message: message,
+			Status: metav1.ConditionFalse}}
+	}
+	return c
+}
+
+func TestWaitProgressGolden(t *testing.T) {
+	plan := &catalog.Plan{Steps: []catalog.Step{
+		{Action: catalog.ActionInstall, Component: "kserve", To: "1.0.0"},
+		{Action: catalog.ActionKeep, Component: "grafana", From: "0.1.0", To: "0.1.0"},
+		{Action: catalog.ActionInstall, Component: "ai-hub", To: "1.0.0"},
+		{Action: catalog.ActionRemove, Component: "feast", From: "0.1.0"},
+	}}
+	grafana := component("grafana", "0.1.0", "0.1.0", "Healthy", "", "")
+	feast := component("feast", "0.1.0", "0.1.0", "Healthy", "", "")
+	polls := [][]openovav1alpha1.Component{
+		{grafana, feast},
+		{grafana, feast, component("kserve", "1.0.0", "", "Progressing", "Progressing", "installing"),
+			component("ai-hub", "1.0.0", "", "Progressing", "DependencyNotReady", "dependency kserve is not ready")},
+		{grafana, component("kserve", "1.0.0", "1.0.0", "Healthy", "", ""),
+			component("ai-hub", "1.0.0", "", "Progressing", "Progressing", "installing")},
+		{grafana, component("kserve", "1.0.0", "1.0.0", "Healthy", "", ""), component("ai-hub", "1.0.0", "1.0.0", "Healthy", "", "")},
+	}
+	clock := func() time.Time { return refTime }
+	var out bytes.Buffer
+	w := &waiter{Client: &scripted{polls: polls}, Namespace: "openova-system", Platform: "acme", Out: &out, Interval: time.Millisecond, Now: clock}
+	require.NoError(t, w.wait(context.Background(), waitTargets(plan), time.Minute))
+	golden(t, "wait-install.golden", out.Bytes())
+
+	// A failed upgrade ends the wait with exit code 4 and the operator's message.
+	failed := component("neo4j", "2.0.0", "1.0.0", "Healthy", "", "")
+	failed.Status.FailedVersion = "2.0.0"
+	failed.Status.Conditions = []metav1.Condition{{Type: openovav1alpha1.UpgradeFailedCondition, Status: metav1.ConditionTrue,
+		Reason: openovav1alpha1.UpgradeRolledBackReason, Message: "upgrade of neo4j from 1.0.0 to 2.0.0 failed and was rolled back to 1.0.0: context deadline exceeded"}}
+	out.Reset()
+	w = &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{component("neo4j", "2.0.0", "1.0.0", "Progressing", "Progressing", "upgrading")}, {failed}}},
+		Out: &out, Interval: time.Millisecond, Now: clock}
+	err := w.wait(context.Background(), []waitTarget{{Name: "neo4j", Version: "2.0.0"}}, time.Minute)
+	require.Error(t, err)
+	assert.Equal(t, ExitUnhealthy, ExitCode(err))
+	assert.Equal(t, "upgrade of neo4j from 1.0.0 to 2.0.0 failed and was rolled back to 1.0.0: context deadline exceeded", err.Error())
+	golden(t, "wait-failed-upgrade.golden", out.Bytes())
+
+	// A timeout says what is still pending.
+	out.Reset()
+	w = &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{component("vllm", "0.2.0", "0.1.0", "Progressing", "Progressing", "upgrading")}}},
+		Out: &out, Interval: time.Millisecond, Now: clock}
+	err = w.wait(context.Background(), []waitTarget{{Name: "vllm", Version: "0.2.0"}}, 20*time.Millisecond)
+	assert.Equal(t, ExitUnhealthy, ExitCode(err))
+	assert.Equal(t, "timed out after 20ms waiting for vllm (Progressing)", err.Error())
+
+	// On a terminal, a spinner line below the progress lines.
+	out.Reset()
+	w = &waiter{Client: &scripted{polls: polls[2:]}, Out: &out, TTY: true, Interval: 250 * time.Millisecond, Now: clock}
+	require.NoError(t, w.wait(context.Background(), []waitTarget{{Name: "ai-hub", Version: "1.0.0"}}, time.Minute))
+	assert.Contains(t, out.String(), "\r\x1b[K⠋ waiting for ai-hub (Progressing)")
+	assert.Contains(t, out.String(), "\r\x1b[K✔ ai-hub 1.0.0 is Healthy\n")
+}
