@@ -87,6 +87,9 @@ func evaluate(t waitTarget, comp *openovav1alpha1.Component) targetState {
 	return targetState{state: state}
 }
 
+// maxPollFailures is how many polls in a row may fail before a wait gives up.
+const maxPollFailures = 5
+
 // waiter follows a change until its targets are done, printing progress on Out: one line
 // per change of state, and on a terminal a spinner line with what is still pending.
 type waiter struct {
@@ -118,13 +121,18 @@ func (w *waiter) wait(ctx context.Context, targets []waitTarget, timeout time.Du
 	defer spin.stop()
 	last := map[string]string{}
 	var pending []string
+	failures := 0
 	for {
 		var list openovav1alpha1.ComponentList
 		err := w.Client.List(ctx, &list, client.InNamespace(w.Namespace), client.MatchingLabels{openovav1alpha1.PlatformLabel: w.Platform})
 		if err != nil && ctx.Err() == nil {
-			return ClusterError(err)
+			// A long wait rides out a few failed polls (an API server restarting).
+			if failures++; failures >= maxPollFailures {
+				return ClusterError(err)
+			}
 		}
 		if err == nil {
+			failures = 0
 			byName := map[string]*openovav1alpha1.Component{}
 			for i := range list.Items {
 				byName[list.Items[i].Name] = &list.Items[i]
@@ -144,7 +152,7 @@ func (w *waiter) wait(ctx context.Context, targets []waitTarget, timeout time.Du
 				}
 			}
 			if len(pending) == 0 {
-				spin.println(fmt.Sprintf("✔ %s ready in %s", plural(len(targets), "component"), w.Now().Sub(start).Round(time.Second)))
+				spin.println(fmt.Sprintf("✔ rollout complete in %s (%s)", w.Now().Sub(start).Round(time.Second), plural(len(targets), "component")))
 				return nil
 			}
 			spin.status("waiting for " + strings.Join(pending, ", "))
@@ -152,7 +160,7 @@ func (w *waiter) wait(ctx context.Context, targets []waitTarget, timeout time.Du
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.Canceled) {
-				return WithCode(ExitFailure, ctx.Err())
+				return Errorf(ExitFailure, "interrupted while waiting; the change is applied and the operator carries on (see %s status)", DisplayName)
 			}
 			return Errorf(ExitUnhealthy, "timed out after %s waiting for %s", timeout, strings.Join(pending, ", "))
 		case <-time.After(w.Interval):

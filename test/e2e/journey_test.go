@@ -61,7 +61,7 @@ func TestJourney(t *testing.T) {
 		} {
 			assert.Contains(t, r.stdout, want)
 		}
-		for _, want := range []string{"✔ Platform acme updated", "✔ kserve 1.0.0 is Healthy", "✔ ai-hub 1.0.0 is Healthy", "✔ 4 components ready in"} {
+		for _, want := range []string{"✔ Platform acme updated", "✔ kserve 1.0.0 is Healthy", "✔ ai-hub 1.0.0 is Healthy", "✔ rollout complete in"} {
 			assert.Contains(t, r.stderr, want)
 		}
 		assert.NotContains(t, r.stderr, "⠋", "no spinner without a terminal")
