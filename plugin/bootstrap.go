@@ -3,8 +3,8 @@ package plugin
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
