@@ -70,11 +70,13 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 		return ctrl.Result{}, nil
 	}
 	before := p.DeepCopy()
+	owned, err := r.ownedComponents(ctx, p)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	var blocked *metav1.Condition
 	defer func() {
-		if err := r.summarize(ctx, p, blocked); err != nil && retErr == nil {
-			retErr = err
-		}
+		r.summarize(ctx, p, owned, blocked)
 		if err := r.patchStatus(ctx, before, p); err != nil && retErr == nil {
 			result, retErr = requeueOnConflict(err)
 		}
@@ -89,10 +91,6 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 	if cond != nil {
 		blocked = cond
 		return ctrl.Result{}, nil
-	}
-	owned, err := r.ownedComponents(ctx, p)
-	if err != nil {
-		return ctrl.Result{}, err
 	}
 	if cond, err := r.applyComponents(ctx, p, cat, set, owned); err != nil || cond != nil {
 		blocked = cond
@@ -177,10 +175,13 @@ func validateComponents(p *openovav1alpha1.Platform, cat *catalog.Catalog) ([]ca
 	return set, nil
 }
 
-// ownedComponents lists the Components labelled as this Platform's, by name.
+// ownedComponents lists the Components labelled as this Platform's, by name. They are the
+// cache's own objects, not copies (a Platform of a thousand components would otherwise copy
+// them all on every reconcile): copy one before changing it.
 func (r *PlatformReconciler) ownedComponents(ctx context.Context, p *openovav1alpha1.Platform) (map[string]*openovav1alpha1.Component, error) {
 	var list openovav1alpha1.ComponentList
-	if err := r.List(ctx, &list, client.InNamespace(p.Namespace), client.MatchingLabels{openovav1alpha1.PlatformLabel: p.Name}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(p.Namespace), client.MatchingLabels{openovav1alpha1.PlatformLabel: p.Name},
+		client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	out := make(map[string]*openovav1alpha1.Component, len(list.Items))
@@ -355,11 +356,13 @@ func (r *PlatformReconciler) checkUpdates(ctx context.Context, cat *catalog.Cata
 		if reflect.DeepEqual(want, c.Status.AvailableUpgrade) {
 			continue
 		}
-		patch := client.MergeFrom(c.DeepCopy())
+		patch := client.MergeFrom(c)
+		c = c.DeepCopy()
 		c.Status.AvailableUpgrade = want
 		if err := r.Status().Patch(ctx, c, patch); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("record available upgrade of %s: %w", s.Name, err)
 		}
+		owned[s.Name] = c
 	}
 	return nil
 }

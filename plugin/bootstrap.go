@@ -211,11 +211,14 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	return nil
 }
 
+// bootstrapError gives bootstrap's errors their exit codes: what the validate phase finds
+// (configuration, credentials, binaries, terraform) is invalid input.
 func bootstrapError(err error) error {
+	var phase *bootstrap.PhaseError
 	switch {
-	case errors.Is(err, bootstrap.ErrTerraformNotFound):
+	case errors.Is(err, bootstrap.ErrTerraformNotFound), errors.As(err, new(*bootstrap.ValidationError)):
 		return WithCode(ExitInvalidInput, err)
-	case errors.As(err, new(*bootstrap.ValidationError)):
+	case errors.As(err, &phase) && phase.Phase == bootstrap.PhaseValidate:
 		return WithCode(ExitInvalidInput, err)
 	}
 	return err

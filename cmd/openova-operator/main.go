@@ -27,10 +27,15 @@ func main() {
 	fs.DurationVar(&opts.RetryPeriod, "leader-elect-retry-period", 0, "leader-election retry period (default 2s)")
 	fs.StringVar(&opts.WatchNamespace, "watch-namespace", "", "only reconcile Platforms in this namespace (default: all)")
 	fs.StringVar(&opts.Catalog, "catalog", "", "default catalog (file or http(s) URL) for Platforms that name none (default: built in)")
+	var qps float64
+	fs.Float64Var(&qps, "kube-api-qps", 50, "requests per second to the API server")
+	fs.IntVar(&opts.Burst, "kube-api-burst", 100, "burst of requests to the API server")
+	fs.IntVar(&opts.Concurrency, "concurrency", 4, "Components reconciled at once")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	_ = fs.Parse(os.Args[1:])
+	opts.QPS = float32(qps)
 
 	if showVersion {
 		v := version.Get()
