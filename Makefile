@@ -94,13 +94,21 @@ build: ## Build kubectl-openova and openova-operator into bin/.
 
 .PHONY: test
 test: tools ## Run every test: unit, envtest, the kwok cluster with Flux, e2e journeys.
-	go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) ./...
+	rc=0; go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) ./... || rc=$$?; hack/cluster.sh reap; exit $$rc
 
 .PHONY: bench
 bench: tools ## Run the benchmarks (Go benchmarks and test/bench scripts).
 	go test -run '^$$' -bench . -benchmem ./...
 
-##@ Local cluster
+##@ Demo and local cluster
+
+.PHONY: demo
+demo: tools build ## The main job: bootstrap a local platform, install ai-hub, show status and upgrades (Ctrl-C stops it).
+	go run ./hack/demo --bin $(BIN)
+
+.PHONY: demo-down
+demo-down: ## Stop a running demo and delete its cluster.
+	go run ./hack/demo --bin $(BIN) --down
 
 .PHONY: cluster
 cluster: tools ## Start a kwok cluster named $(CLUSTER) with $(NODES) fake nodes.

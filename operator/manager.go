@@ -29,6 +29,8 @@ type Options struct {
 	MetricsAddr string
 	// ProbeAddr is where /healthz and /readyz are served ("0" turns them off).
 	ProbeAddr string
+	// PprofAddr serves Go's profiles (/debug/pprof) when set; off by default.
+	PprofAddr string
 	// LeaderElection makes only one replica reconcile at a time.
 	LeaderElection bool
 	// LeaderElectionNamespace holds the lease; the in-cluster namespace when empty.
@@ -90,6 +92,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Cache:                         cacheOpts,
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
+		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              "openova-operator.openova.io",
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,

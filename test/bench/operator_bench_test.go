@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -51,12 +53,10 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		require.NoError(b, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openova-system"}}))
 		bin, err := cluster.Build()
 		require.NoError(b, err)
-		metrics, _ := cluster.FreePort()
-		probes, _ := cluster.FreePort()
-		op, err := cluster.StartProcess("operator", dir, filepath.Join(bin, "openova-operator"), []string{
-			"--catalog=" + catalogFile, "--leader-election-namespace=openova-system",
-			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics), fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
-		}, []string{"KUBECONFIG=" + kubeconfig})
+		pprof, err := cluster.FreePort()
+		require.NoError(b, err)
+		op, err := cluster.StartOperator(filepath.Join(bin, "openova-operator"), kubeconfig, dir, "operator",
+			"--catalog="+catalogFile, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pprof))
 		require.NoError(b, err)
 
 		p := &openovav1alpha1.Platform{
@@ -80,17 +80,34 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		allReleases := time.Since(start)
-		// Let the status settle, then count the operator's writes over the quiet period.
-		time.Sleep(10 * time.Second)
+		// Wait until the operator has written nothing for 5 s (statuses settled), then count
+		// its writes over the quiet period.
 		mark := countWrites(b, audit, 0, nil)
+		for quietSince := time.Now(); time.Since(quietSince) < 5*time.Second; {
+			time.Sleep(time.Second)
+			var w []string
+			next := countWrites(b, audit, mark, &w)
+			if len(w) > 0 {
+				quietSince = time.Now()
+			}
+			mark = next
+			if time.Since(start) > 15*time.Minute {
+				b.Fatal("the operator never settled")
+			}
+		}
+		settled := time.Since(start)
 		time.Sleep(quiet)
 		var writes []string
 		countWrites(b, audit, mark, &writes)
 		rss := residentMiB(b, op.Pid())
+		if dir := os.Getenv("OPENOVA_BENCH_PROFILES"); dir != "" {
+			saveHeapProfile(b, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", pprof), filepath.Join(dir, fmt.Sprintf("operator-heap-%d.pprof", n)))
+		}
 		_ = op.Stop(10 * time.Second)
 		require.NoError(b, env.Stop())
 
 		b.ReportMetric(allReleases.Seconds(), "s-to-all-helmreleases")
+		b.ReportMetric(settled.Seconds(), "s-to-settled")
 		b.ReportMetric(float64(len(writes))*float64(time.Minute)/float64(quiet), "writes/min-steady")
 		b.ReportMetric(rss, "MiB-rss")
 		if len(writes) > 0 {
@@ -160,4 +177,15 @@ func residentMiB(b *testing.B, pid int) float64 {
 	}
 	b.Fatal("no VmRSS")
 	return 0
+}
+
+func saveHeapProfile(b *testing.B, url, path string) {
+	resp, err := http.Get(url)
+	require.NoError(b, err)
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	require.NoError(b, err)
 }

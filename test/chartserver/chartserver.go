@@ -172,6 +172,7 @@ type Server struct {
 	mu       sync.RWMutex
 	archives map[string][]byte // file name → archive
 	index    []byte
+	files    map[string][]byte
 	entries  map[string][]indexEntry
 	requests map[string]int
 }
@@ -189,7 +190,7 @@ type indexEntry struct {
 
 // Serve starts a repository serving charts.
 func Serve(charts ...Chart) (*Server, error) {
-	s := &Server{archives: map[string][]byte{}, entries: map[string][]indexEntry{}, requests: map[string]int{}}
+	s := &Server{archives: map[string][]byte{}, files: map[string][]byte{}, entries: map[string][]indexEntry{}, requests: map[string]int{}}
 	if err := s.Add(charts...); err != nil {
 		return nil, err
 	}
@@ -238,6 +239,13 @@ func (s *Server) Add(charts ...Chart) error {
 	return nil
 }
 
+// SetFile serves data at /name besides the repository, e.g. a catalog.
+func (s *Server) SetFile(name string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[name] = data
+}
+
 // Requests returns how often each path was fetched.
 func (s *Server) Requests(path string) int {
 	s.mu.RLock()
@@ -262,6 +270,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.archives[name] != nil:
 		w.Header().Set("Content-Type", "application/gzip")
 		_, _ = w.Write(s.archives[name])
+	case s.files[name] != nil:
+		_, _ = w.Write(s.files[name])
 	default:
 		http.NotFound(w, r)
 	}

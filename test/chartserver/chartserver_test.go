@@ -47,6 +47,8 @@ func TestServeIndexAndArchives(t *testing.T) {
 			assert.Contains(t, string(files["app/values.yaml"]), "unschedulable: false")
 		}
 	}
+	s.SetFile("catalog.yaml", []byte("kind: Component\n"))
+	assert.Equal(t, "kind: Component\n", string(get(t, s.URL+"/catalog.yaml")))
 	resp, err := http.Get(s.URL + "/nope-1.0.0.tgz")
 	require.NoError(t, err)
 	resp.Body.Close()
