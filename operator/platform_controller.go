@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,9 @@ type PlatformReconciler struct {
 	Catalogs *Catalogs
 	Events   events.EventRecorder
 	Now      func() time.Time
+
+	mu     sync.Mutex
+	checks map[client.ObjectKey]upgradeCheck
 }
 
 // +kubebuilder:rbac:groups=openova.io,resources=platforms,verbs=get;list;watch
@@ -62,6 +66,11 @@ func (r *PlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	p := &openovav1alpha1.Platform{}
 	if err := r.Get(ctx, req.NamespacedName, p); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.mu.Lock()
+			delete(r.checks, req.NamespacedName)
+			r.mu.Unlock()
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !p.DeletionTimestamp.IsZero() {
@@ -99,7 +108,7 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 	if err := r.pruneComponents(ctx, p, owned); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.checkUpdates(ctx, cat, set, owned); err != nil {
+	if err := r.checkUpdates(ctx, p, cat, set, owned); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: due}, nil
@@ -339,20 +348,17 @@ func (r *PlatformReconciler) pruneComponents(ctx context.Context, p *openovav1al
 // checkUpdates sets status.availableUpgrade on every Component: the newest version of the
 // loaded catalog that every installed dependent still accepts. Only differing Components are
 // patched. The Platform is the only writer of that field.
-func (r *PlatformReconciler) checkUpdates(ctx context.Context, cat *catalog.Catalog, set []catalog.Installed, owned map[string]*openovav1alpha1.Component) error {
+func (r *PlatformReconciler) checkUpdates(ctx context.Context, p *openovav1alpha1.Platform, cat *catalog.Catalog, set []catalog.Installed, owned map[string]*openovav1alpha1.Component) error {
+	upgrades, err := r.availableUpgrades(p, cat, set)
+	if err != nil {
+		return err
+	}
 	for _, s := range set {
 		c, ok := owned[s.Name]
 		if !ok || !c.DeletionTimestamp.IsZero() {
 			continue
 		}
-		var want *openovav1alpha1.AvailableUpgrade
-		v, err := catalog.AvailableUpgrade(cat, set, s.Name)
-		if err != nil {
-			return fmt.Errorf("upgrade check of %s: %w", s.Name, err)
-		}
-		if v != nil {
-			want = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
-		}
+		want := upgrades[s.Name]
 		if reflect.DeepEqual(want, c.Status.AvailableUpgrade) {
 			continue
 		}
@@ -365,6 +371,44 @@ func (r *PlatformReconciler) checkUpdates(ctx context.Context, cat *catalog.Cata
 		owned[s.Name] = c
 	}
 	return nil
+}
+
+// upgradeCheck is the last upgrade check of a Platform: the catalog and spec it was made
+// for, and its result. Most reconciles come from Component status changes; they reuse it
+// instead of resolving every component against the catalog again.
+type upgradeCheck struct {
+	catalog    *catalog.Catalog
+	generation int64
+	result     map[string]*openovav1alpha1.AvailableUpgrade
+}
+
+// availableUpgrades returns, per component of set, the newest version the catalog allows
+// given every installed dependent's constraints, or nil.
+func (r *PlatformReconciler) availableUpgrades(p *openovav1alpha1.Platform, cat *catalog.Catalog, set []catalog.Installed) (map[string]*openovav1alpha1.AvailableUpgrade, error) {
+	key := client.ObjectKeyFromObject(p)
+	r.mu.Lock()
+	last, ok := r.checks[key]
+	r.mu.Unlock()
+	if ok && last.catalog == cat && last.generation == p.Generation {
+		return last.result, nil
+	}
+	result := make(map[string]*openovav1alpha1.AvailableUpgrade, len(set))
+	for _, s := range set {
+		v, err := catalog.AvailableUpgrade(cat, set, s.Name)
+		if err != nil {
+			return nil, fmt.Errorf("upgrade check of %s: %w", s.Name, err)
+		}
+		if v != nil {
+			result[s.Name] = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.checks == nil {
+		r.checks = map[client.ObjectKey]upgradeCheck{}
+	}
+	r.checks[key] = upgradeCheck{catalog: cat, generation: p.Generation, result: result}
+	return result, nil
 }
 
 func truncate(s string, n int) string {

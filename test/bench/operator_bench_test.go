@@ -80,8 +80,19 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		allReleases := time.Since(start)
-		// Wait until the operator has written nothing for 5 s (statuses settled), then count
-		// its writes over the quiet period.
+		// Wait until the Platform reports every component with its available upgrade (the
+		// last thing the operator computes) and the operator has then written nothing for
+		// 5 s; then count its writes over the quiet period.
+		for {
+			require.NoError(b, c.Get(ctx, client.ObjectKeyFromObject(p), p))
+			if p.Status.ComponentCount == int32(n) && p.Status.UpgradesAvailable == int32(n) {
+				break
+			}
+			if time.Since(start) > 15*time.Minute {
+				b.Fatalf("platform never reported %d upgrades: %+v", n, p.Status.UpgradesAvailable)
+			}
+			time.Sleep(time.Second)
+		}
 		mark := countWrites(b, audit, 0, nil)
 		for quietSince := time.Now(); time.Since(quietSince) < 5*time.Second; {
 			time.Sleep(time.Second)

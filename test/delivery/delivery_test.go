@@ -145,6 +145,10 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	require.NoError(t, c.List(ctx, &comps, client.InNamespace(ns)))
 	assert.Len(t, comps.Items, 3, "no duplicate Components")
 
+	e.waitComponent("top", "still healthy", time.Minute, func(c *openovav1alpha1.Component) bool {
+		return c.Status.Health == openovav1alpha1.HealthHealthy
+	})
+
 	// Removing top uninstalls its release.
 	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), p))
 	p.Spec.Components = p.Spec.Components[:2]
