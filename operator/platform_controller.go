@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -298,7 +299,8 @@ func desiredComponent(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openo
 }
 
 // componentUpToDate reports whether current already carries desired's spec, labels and
-// owner, comparing JSON forms so defaulted and re-serialised values compare equal.
+// owner. Values are compared as JSON (the API server re-serialises them); the rest field by
+// field, without serialising: it runs for every component on every Platform reconcile.
 func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 	for k, v := range desired.Labels {
 		if current.Labels[k] != v {
@@ -308,7 +310,12 @@ func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 	if !metav1.IsControlledBy(current, &metav1.ObjectMeta{UID: desired.OwnerReferences[0].UID}) {
 		return false
 	}
-	return jsonEqual(current.Spec, desired.Spec)
+	cur, want := current.Spec, desired.Spec
+	if (cur.Values == nil) != (want.Values == nil) || cur.Values != nil && !jsonEqual(cur.Values, want.Values) {
+		return false
+	}
+	cur.Values, want.Values = nil, nil
+	return equality.Semantic.DeepEqual(cur, want)
 }
 
 func jsonEqual(a, b any) bool {
