@@ -110,7 +110,8 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		time.Sleep(quiet)
 		var writes []string
 		countWrites(b, audit, mark, &writes)
-		rss := residentMiB(b, op.Pid())
+		rss := residentMiB(b, op.Pid(), "VmRSS:")
+		anon := residentMiB(b, op.Pid(), "RssAnon:")
 		if dir := os.Getenv("OPENOVA_BENCH_PROFILES"); dir != "" {
 			saveHeapProfile(b, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", pprof), filepath.Join(dir, fmt.Sprintf("operator-heap-%d.pprof", n)))
 		}
@@ -121,6 +122,7 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		b.ReportMetric(settled.Seconds(), "s-to-settled")
 		b.ReportMetric(float64(len(writes))*float64(time.Minute)/float64(quiet), "writes/min-steady")
 		b.ReportMetric(rss, "MiB-rss")
+		b.ReportMetric(anon, "MiB-rss-anon")
 		if len(writes) > 0 {
 			b.Logf("writes in the steady state: %v", writes[:min(5, len(writes))])
 		}
@@ -175,18 +177,19 @@ func countWrites(b *testing.B, path string, from int, writes *[]string) int {
 	return lines
 }
 
-// residentMiB reads a process's resident set size.
-func residentMiB(b *testing.B, pid int) float64 {
+// residentMiB reads a process's resident memory from /proc: field VmRSS: (all of it) or
+// RssAnon: (without the binary's mapped pages).
+func residentMiB(b *testing.B, pid int, field string) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	require.NoError(b, err)
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			kb, err := strconv.ParseFloat(strings.Fields(line)[1], 64)
 			require.NoError(b, err)
 			return kb / 1024
 		}
 	}
-	b.Fatal("no VmRSS")
+	b.Fatal("no " + field)
 	return 0
 }
 
