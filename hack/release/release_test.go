@@ -180,3 +180,42 @@ func TestRemoveOldArtifactsLeavesOtherFiles(t *testing.T) {
 	require.Len(t, left, 1)
 	assert.Equal(t, "notes.md", left[0].Name())
 }
+
+// No image can be built here (no Docker engine): check what the operator image is made of.
+func TestOperatorDockerfile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	require.NoError(t, err)
+	gomod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	require.NoError(t, err)
+	var goVersion string
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if v, ok := strings.CutPrefix(line, "go "); ok {
+			goVersion = strings.Join(strings.Split(v, ".")[:2], ".")
+		}
+	}
+	require.NotEmpty(t, goVersion)
+
+	var stages []string
+	var user string
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		switch strings.ToUpper(fields[0]) {
+		case "FROM":
+			stages = append(stages, line)
+		case "USER":
+			user = fields[1]
+		}
+	}
+	require.Len(t, stages, 2, "multi-stage: build, then runtime")
+	assert.Contains(t, stages[0], "golang:"+goVersion+" ", "the builder's Go is go.mod's")
+	assert.Contains(t, stages[1], "gcr.io/distroless/static", "static binary on distroless")
+	assert.Contains(t, stages[1], ":nonroot")
+	assert.Equal(t, "65532:65532", user, "numeric, so that runAsNonRoot can verify it")
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd/openova-operator",
+		"-X github.com/openova-io/core/internal/version.Version=${VERSION}", `ENTRYPOINT ["/openova-operator"]`} {
+		assert.Contains(t, string(data), want)
+	}
+}
