@@ -117,7 +117,8 @@ func platforms(t *testing.T) []string {
 }
 
 func makeRelease(ctx context.Context, t *testing.T, root, dist string, ps []string, path string) {
-	args := []string{"-C", root, "release", "VERSION=" + testVersion, "DIST=" + dist}
+	// BIN: the release tool is built into a folder of the test's, not the shared bin/.
+	args := []string{"-C", root, "release", "VERSION=" + testVersion, "DIST=" + dist, "BIN=" + t.TempDir()}
 	if ps != nil {
 		args = append(args, "PLATFORMS="+strings.Join(ps, " "))
 	}
