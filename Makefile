@@ -117,3 +117,23 @@ cluster: tools ## Start a kwok cluster named $(CLUSTER) with $(NODES) fake nodes
 .PHONY: cluster-down
 cluster-down: ## Delete the kwok cluster $(CLUSTER).
 	hack/cluster.sh down $(CLUSTER)
+
+##@ Release
+
+DIST ?= $(CURDIR)/dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+RELEASE_URL ?= https://github.com/openova-io/core/releases/download/$(VERSION)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+IMAGE ?= ghcr.io/openova-io/openova-operator
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: release
+release: ## Build release VERSION=vX.Y.Z into DIST (dist/): plugin archives, checksums.txt, Krew and operator manifests.
+	@go build -o $(BIN)/openova-release ./hack/release
+	$(BIN)/openova-release -version '$(VERSION)' -commit '$(COMMIT)' -dist '$(DIST)' -url '$(RELEASE_URL)' \
+		-platforms '$(PLATFORMS)' -source-date-epoch '$(SOURCE_DATE_EPOCH)'
+
+.PHONY: image
+image: ## Build the operator image IMAGE:VERSION with docker buildx (needs a Docker engine; PUSH=1 pushes).
+	docker buildx build --platform $(IMAGE_PLATFORMS) --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		-t $(IMAGE):$(VERSION) $(if $(PUSH),--push) .
