@@ -16,6 +16,9 @@ LDFLAGS := -X github.com/openova-io/core/internal/version.Version=$(VERSION) -X 
 CLUSTER ?= openova-dev
 NODES ?= 2
 TEST_TIMEOUT ?= 45m
+# The release test (test/release) cross-compiles these platforms: this machine's (krew
+# installs it) and windows (the zip archive). make release builds all five.
+export OPENOVA_RELEASE_PLATFORMS ?= linux/amd64 windows/amd64
 GO_TEST_FLAGS ?=
 
 ##@ Tools (built once into bin/, rebuilt when a pin in hack/tools changes)
