@@ -21,16 +21,23 @@ func TestAbortChildren(t *testing.T) {
 	old := abortGrace
 	abortGrace = 500 * time.Millisecond
 	t.Cleanup(func() { abortGrace = old })
-	// A shell script named terraform that ignores SIGINT, as a stuck Terraform would.
-	script := filepath.Join(t.TempDir(), "terraform")
-	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\ntrap '' INT\nsleep 30 &\nwait\n"), 0o755))
+	// A shell script named terraform that ignores SIGINT, as a stuck Terraform would. It
+	// says when the trap is in place, so the test never signals it before.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "terraform")
+	ready := filepath.Join(dir, "ready")
+	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\ntrap '' INT\ntouch \"$READY\"\nsleep 30 &\nwait\n"), 0o755))
 	cmd := exec.Command(script)
+	cmd.Env = append(os.Environ(), "READY="+ready)
 	// tfexec starts Terraform in its own process group; so does this test.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	require.Eventually(t, func() bool { return len(childTerraforms()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(ready)
+		return err == nil && len(childTerraforms()) == 1
+	}, 5*time.Second, 10*time.Millisecond)
 
 	start := time.Now()
 	abortChildren()

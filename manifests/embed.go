@@ -10,9 +10,10 @@ import "embed"
 var CRDs embed.FS
 
 // FluxCRDs holds the CRDs of the pinned source-controller and helm-controller
-// (flux/crds/*.yaml), copied by make generate.
+// (flux/crds/*.yaml, copied by make generate) and their Deployments
+// (flux/controllers.yaml), as bootstrap installs them.
 //
-//go:embed flux/crds/*.yaml
+//go:embed flux/crds/*.yaml flux/controllers.yaml
 var FluxCRDs embed.FS
 
 // Operator holds the operator's RBAC (rbac/, generated) and Deployment (operator/), with

@@ -51,6 +51,8 @@ type ComponentReconciler struct {
 	// WorkloadInterval is how often the workloads of bootstrap-delivered components are
 	// read (default 30s).
 	WorkloadInterval time.Duration
+	// Concurrency is how many Components are reconciled at once (default 4).
+	Concurrency int
 
 	mgr        ctrl.Manager
 	controller controller.Controller
@@ -75,10 +77,14 @@ func (r *ComponentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.WorkloadInterval <= 0 {
 		r.WorkloadInterval = defaultWorkloadInterval
 	}
+	if r.Concurrency <= 0 {
+		r.Concurrency = 4
+	}
 	r.mgr = mgr
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("component").
 		For(&openovav1alpha1.Component{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency}).
 		Build(r)
 	if err != nil {
 		return err

@@ -29,6 +29,8 @@ type Options struct {
 	MetricsAddr string
 	// ProbeAddr is where /healthz and /readyz are served ("0" turns them off).
 	ProbeAddr string
+	// PprofAddr serves Go's profiles (/debug/pprof) when set; off by default.
+	PprofAddr string
 	// LeaderElection makes only one replica reconcile at a time.
 	LeaderElection bool
 	// LeaderElectionNamespace holds the lease; the in-cluster namespace when empty.
@@ -40,6 +42,11 @@ type Options struct {
 	// WorkloadInterval is how often the workloads of bootstrap-delivered components are
 	// read (default 30s).
 	WorkloadInterval time.Duration
+	// QPS and Burst limit the operator's requests to the API server (defaults 50 and 100).
+	QPS   float32
+	Burst int
+	// Concurrency is how many Components are reconciled at once (default 4).
+	Concurrency int
 	// SkipNameValidation allows several managers in one process (tests).
 	SkipNameValidation bool
 	// Catalog is the default catalog source (file or URL) for Platforms that name none;
@@ -85,6 +92,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Cache:                         cacheOpts,
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
+		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              "openova-operator.openova.io",
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,
@@ -103,6 +111,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if opts.RetryPeriod > 0 {
 		mgrOpts.RetryPeriod = &opts.RetryPeriod
 	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 50, 100
+	if opts.QPS > 0 {
+		cfg.QPS = opts.QPS
+	}
+	if opts.Burst > 0 {
+		cfg.Burst = opts.Burst
+	}
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
@@ -120,6 +136,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		APIReader:        mgr.GetAPIReader(),
 		Events:           mgr.GetEventRecorder("openova-operator"),
 		WorkloadInterval: opts.WorkloadInterval,
+		Concurrency:      opts.Concurrency,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up component controller: %w", err)
 	}

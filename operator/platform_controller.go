@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -36,6 +38,9 @@ type PlatformReconciler struct {
 	Catalogs *Catalogs
 	Events   events.EventRecorder
 	Now      func() time.Time
+
+	mu     sync.Mutex
+	checks map[client.ObjectKey]upgradeCheck
 }
 
 // +kubebuilder:rbac:groups=openova.io,resources=platforms,verbs=get;list;watch
@@ -62,6 +67,11 @@ func (r *PlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	p := &openovav1alpha1.Platform{}
 	if err := r.Get(ctx, req.NamespacedName, p); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.mu.Lock()
+			delete(r.checks, req.NamespacedName)
+			r.mu.Unlock()
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !p.DeletionTimestamp.IsZero() {
@@ -70,11 +80,13 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 		return ctrl.Result{}, nil
 	}
 	before := p.DeepCopy()
+	owned, err := r.ownedComponents(ctx, p)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	var blocked *metav1.Condition
 	defer func() {
-		if err := r.summarize(ctx, p, blocked); err != nil && retErr == nil {
-			retErr = err
-		}
+		r.summarize(ctx, p, owned, blocked)
 		if err := r.patchStatus(ctx, before, p); err != nil && retErr == nil {
 			result, retErr = requeueOnConflict(err)
 		}
@@ -90,10 +102,6 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 		blocked = cond
 		return ctrl.Result{}, nil
 	}
-	owned, err := r.ownedComponents(ctx, p)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
 	if cond, err := r.applyComponents(ctx, p, cat, set, owned); err != nil || cond != nil {
 		blocked = cond
 		return ctrl.Result{}, err
@@ -101,7 +109,7 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 	if err := r.pruneComponents(ctx, p, owned); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.checkUpdates(ctx, cat, set, owned); err != nil {
+	if err := r.checkUpdates(ctx, p, cat, set, owned); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: due}, nil
@@ -177,10 +185,13 @@ func validateComponents(p *openovav1alpha1.Platform, cat *catalog.Catalog) ([]ca
 	return set, nil
 }
 
-// ownedComponents lists the Components labelled as this Platform's, by name.
+// ownedComponents lists the Components labelled as this Platform's, by name. They are the
+// cache's own objects, not copies (a Platform of a thousand components would otherwise copy
+// them all on every reconcile): copy one before changing it.
 func (r *PlatformReconciler) ownedComponents(ctx context.Context, p *openovav1alpha1.Platform) (map[string]*openovav1alpha1.Component, error) {
 	var list openovav1alpha1.ComponentList
-	if err := r.List(ctx, &list, client.InNamespace(p.Namespace), client.MatchingLabels{openovav1alpha1.PlatformLabel: p.Name}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(p.Namespace), client.MatchingLabels{openovav1alpha1.PlatformLabel: p.Name},
+		client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	out := make(map[string]*openovav1alpha1.Component, len(list.Items))
@@ -288,7 +299,8 @@ func desiredComponent(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openo
 }
 
 // componentUpToDate reports whether current already carries desired's spec, labels and
-// owner, comparing JSON forms so defaulted and re-serialised values compare equal.
+// owner. Values are compared as JSON (the API server re-serialises them); the rest field by
+// field, without serialising: it runs for every component on every Platform reconcile.
 func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 	for k, v := range desired.Labels {
 		if current.Labels[k] != v {
@@ -298,7 +310,12 @@ func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 	if !metav1.IsControlledBy(current, &metav1.ObjectMeta{UID: desired.OwnerReferences[0].UID}) {
 		return false
 	}
-	return jsonEqual(current.Spec, desired.Spec)
+	cur, want := current.Spec, desired.Spec
+	if (cur.Values == nil) != (want.Values == nil) || cur.Values != nil && !jsonEqual(cur.Values, want.Values) {
+		return false
+	}
+	cur.Values, want.Values = nil, nil
+	return equality.Semantic.DeepEqual(cur, want)
 }
 
 func jsonEqual(a, b any) bool {
@@ -338,30 +355,67 @@ func (r *PlatformReconciler) pruneComponents(ctx context.Context, p *openovav1al
 // checkUpdates sets status.availableUpgrade on every Component: the newest version of the
 // loaded catalog that every installed dependent still accepts. Only differing Components are
 // patched. The Platform is the only writer of that field.
-func (r *PlatformReconciler) checkUpdates(ctx context.Context, cat *catalog.Catalog, set []catalog.Installed, owned map[string]*openovav1alpha1.Component) error {
+func (r *PlatformReconciler) checkUpdates(ctx context.Context, p *openovav1alpha1.Platform, cat *catalog.Catalog, set []catalog.Installed, owned map[string]*openovav1alpha1.Component) error {
+	upgrades, err := r.availableUpgrades(p, cat, set)
+	if err != nil {
+		return err
+	}
 	for _, s := range set {
 		c, ok := owned[s.Name]
 		if !ok || !c.DeletionTimestamp.IsZero() {
 			continue
 		}
-		var want *openovav1alpha1.AvailableUpgrade
-		v, err := catalog.AvailableUpgrade(cat, set, s.Name)
-		if err != nil {
-			return fmt.Errorf("upgrade check of %s: %w", s.Name, err)
-		}
-		if v != nil {
-			want = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
-		}
+		want := upgrades[s.Name]
 		if reflect.DeepEqual(want, c.Status.AvailableUpgrade) {
 			continue
 		}
-		patch := client.MergeFrom(c.DeepCopy())
+		patch := client.MergeFrom(c)
+		c = c.DeepCopy()
 		c.Status.AvailableUpgrade = want
 		if err := r.Status().Patch(ctx, c, patch); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("record available upgrade of %s: %w", s.Name, err)
 		}
+		owned[s.Name] = c
 	}
 	return nil
+}
+
+// upgradeCheck is the last upgrade check of a Platform: the catalog and spec it was made
+// for, and its result. Most reconciles come from Component status changes; they reuse it
+// instead of resolving every component against the catalog again.
+type upgradeCheck struct {
+	catalog    *catalog.Catalog
+	generation int64
+	result     map[string]*openovav1alpha1.AvailableUpgrade
+}
+
+// availableUpgrades returns, per component of set, the newest version the catalog allows
+// given every installed dependent's constraints, or nil.
+func (r *PlatformReconciler) availableUpgrades(p *openovav1alpha1.Platform, cat *catalog.Catalog, set []catalog.Installed) (map[string]*openovav1alpha1.AvailableUpgrade, error) {
+	key := client.ObjectKeyFromObject(p)
+	r.mu.Lock()
+	last, ok := r.checks[key]
+	r.mu.Unlock()
+	if ok && last.catalog == cat && last.generation == p.Generation {
+		return last.result, nil
+	}
+	result := make(map[string]*openovav1alpha1.AvailableUpgrade, len(set))
+	for _, s := range set {
+		v, err := catalog.AvailableUpgrade(cat, set, s.Name)
+		if err != nil {
+			return nil, fmt.Errorf("upgrade check of %s: %w", s.Name, err)
+		}
+		if v != nil {
+			result[s.Name] = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.checks == nil {
+		r.checks = map[client.ObjectKey]upgradeCheck{}
+	}
+	r.checks[key] = upgradeCheck{catalog: cat, generation: p.Generation, result: result}
+	return result, nil
 }
 
 func truncate(s string, n int) string {

@@ -65,11 +65,11 @@ func TestPlatformDeliversComponentsAsHelmReleases(t *testing.T) {
 	assert.Equal(t, testRepo, repos.Items[0].Spec.URL)
 	assert.Equal(t, repositoryName(testRepo), middle.Spec.Chart.Spec.SourceRef.Name)
 
-	// Update checks: base may go to 1.2.0 but not 2.0.0 (middle 0.1.0 needs base <2.0.0);
+	// Update checks: base may go to 1.3.0 but not 2.0.0 (middle 0.1.0 needs base <2.0.0);
 	// middle may not go to 0.2.0 (top needs ^0.1.0).
-	waitComponent(t, ns, "base", "available upgrade 1.2.0", func(c *openovav1alpha1.Component) bool {
-		return c.Status.AvailableUpgrade != nil && c.Status.AvailableUpgrade.Version == "1.2.0" &&
-			strings.Contains(c.Status.AvailableUpgrade.Changelog, "faster start")
+	waitComponent(t, ns, "base", "available upgrade 1.3.0", func(c *openovav1alpha1.Component) bool {
+		return c.Status.AvailableUpgrade != nil && c.Status.AvailableUpgrade.Version == "1.3.0" &&
+			strings.Contains(c.Status.AvailableUpgrade.Changelog, "cannot schedule")
 	})
 	mid := mustComponent(t, ns, "middle")
 	assert.Nil(t, mid.Status.AvailableUpgrade)

@@ -16,12 +16,8 @@ import (
 // summarize fills the Platform's status from its Components: per-component summary, health
 // percentage, upgrades available, alerts, phase and the Ready, Progressing and Degraded
 // conditions. blocked, when set, is why the Platform's spec is not delivered (Ready=False
-// with that reason).
-func (r *PlatformReconciler) summarize(ctx context.Context, p *openovav1alpha1.Platform, blocked *metav1.Condition) error {
-	owned, err := r.ownedComponents(ctx, p)
-	if err != nil {
-		return err
-	}
+// with that reason). owned are the Platform's Components as this reconcile saw them.
+func (r *PlatformReconciler) summarize(ctx context.Context, p *openovav1alpha1.Platform, owned map[string]*openovav1alpha1.Component, blocked *metav1.Condition) {
 	st := &p.Status
 	prevAlerts := map[string]openovav1alpha1.Alert{}
 	for _, a := range st.Alerts {
@@ -114,7 +110,6 @@ func (r *PlatformReconciler) summarize(ctx context.Context, p *openovav1alpha1.P
 	} else {
 		setCondition(&st.Conditions, gen, openovav1alpha1.DegradedCondition, metav1.ConditionFalse, openovav1alpha1.HealthyReason, "no component degraded")
 	}
-	return nil
 }
 
 // alert builds an alert, keeping the time it was first seen when it was already active.

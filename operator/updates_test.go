@@ -21,9 +21,10 @@ func TestRefreshAnnotationReloadsTheCatalog(t *testing.T) {
 	ctx := context.Background()
 	full, err := testcatalog.Render("operator", testRepo)
 	require.NoError(t, err)
-	// The first catalog lacks base 1.2.0 and 2.0.0.
+	// The first catalog lacks base 1.2.0, 1.3.0 and 2.0.0.
 	old := strings.Replace(string(full), "- {version: 2.0.0, chartVersion: 2.0.0, changelog: \"Base 2.0: pods that cannot schedule (a broken release).\"}\n", "", 1)
 	old = strings.Replace(old, "- {version: 1.2.0, chartVersion: 1.2.0, changelog: \"Base 1.2: faster start.\"}\n", "", 1)
+	old = strings.Replace(old, "- {version: 1.3.0, chartVersion: 2.0.0, changelog: \"Base 1.3: pods that cannot schedule (a broken release).\"}\n", "", 1)
 	require.NotEqual(t, string(full), old)
 	var mu sync.Mutex
 	served := old

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,10 +23,11 @@ import (
 	"github.com/openova-io/core/catalog"
 )
 
-// Scheme is the scheme of the CLI's clients: Kubernetes built-ins and openova.io.
+// Scheme is the scheme of the CLI's clients: Kubernetes built-ins, CRDs and openova.io.
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
+	_ = apiextensionsv1.AddToScheme(s)
 	_ = openovav1alpha1.AddToScheme(s)
 	return s
 }

@@ -23,6 +23,7 @@ const DisplayName = "kubectl openova"
 
 // commands lists every subcommand's constructor, in help order.
 var commands = []func(*GlobalOptions) *cobra.Command{
+	NewCmdBootstrap,
 	NewCmdComponents,
 	NewCmdInstall,
 	NewCmdUninstall,

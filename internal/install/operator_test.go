@@ -33,3 +33,21 @@ func TestOperatorObjectsCarryTheVersionsImage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "image: ghcr.io/openova-io/openova-operator:latest")
 }
+
+func TestFluxObjects(t *testing.T) {
+	objs, err := FluxObjects()
+	require.NoError(t, err)
+	require.Equal(t, "Namespace", objs[0].GetKind(), "the namespace first")
+	var deployments []string
+	crds := 0
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "Deployment":
+			deployments = append(deployments, o.GetName())
+		case "CustomResourceDefinition":
+			crds++
+		}
+	}
+	assert.Equal(t, []string{"source-controller", "helm-controller"}, deployments)
+	assert.GreaterOrEqual(t, crds, 2)
+}

@@ -171,8 +171,8 @@ type Server struct {
 	srv      *httptest.Server
 	mu       sync.RWMutex
 	archives map[string][]byte // file name → archive
-	files    map[string][]byte // other files (AddFile) by path
 	index    []byte
+	files    map[string][]byte
 	entries  map[string][]indexEntry
 	requests map[string]int
 }
@@ -239,14 +239,11 @@ func (s *Server) Add(charts ...Chart) error {
 	return nil
 }
 
-// AddFile serves data at path (e.g. "/catalog.yaml", for a catalog next to the charts) and
-// returns its URL. A later call with the same path replaces the file.
-func (s *Server) AddFile(path string, data []byte) string {
-	path = "/" + strings.TrimPrefix(path, "/")
+// SetFile serves data at /name besides the repository, e.g. a catalog.
+func (s *Server) SetFile(name string, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.files[path] = data
-	return s.URL + path
+	s.files[name] = data
 }
 
 // Requests returns how often each path was fetched.
@@ -273,8 +270,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.archives[name] != nil:
 		w.Header().Set("Content-Type", "application/gzip")
 		_, _ = w.Write(s.archives[name])
-	case s.files[r.URL.Path] != nil:
-		_, _ = w.Write(s.files[r.URL.Path])
+	case s.files[name] != nil:
+		_, _ = w.Write(s.files[name])
 	default:
 		http.NotFound(w, r)
 	}

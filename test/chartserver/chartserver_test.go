@@ -47,6 +47,8 @@ func TestServeIndexAndArchives(t *testing.T) {
 			assert.Contains(t, string(files["app/values.yaml"]), "unschedulable: false")
 		}
 	}
+	s.SetFile("catalog.yaml", []byte("kind: Component\n"))
+	assert.Equal(t, "kind: Component\n", string(get(t, s.URL+"/catalog.yaml")))
 	resp, err := http.Get(s.URL + "/nope-1.0.0.tgz")
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -89,16 +91,4 @@ func untar(t *testing.T, archive []byte) map[string][]byte {
 		require.NoError(t, err)
 		files[h.Name] = data
 	}
-}
-
-func TestAddFile(t *testing.T) {
-	s, err := Serve()
-	require.NoError(t, err)
-	defer s.Close()
-	url := s.AddFile("catalog.yaml", []byte("a: 1\n"))
-	assert.Equal(t, s.URL+"/catalog.yaml", url)
-	assert.Equal(t, "a: 1\n", string(get(t, url)))
-	s.AddFile("/catalog.yaml", []byte("a: 2\n"))
-	assert.Equal(t, "a: 2\n", string(get(t, url)))
-	assert.Equal(t, 2, s.Requests("/catalog.yaml"))
 }

@@ -52,10 +52,26 @@ const TestVersion = "v0.0.0-test"
 // (its in-cluster Deployment cannot run containers on kwok nodes), on free loopback ports,
 // with leader election in openova-system. args are appended to the defaults.
 func (k *Kwok) StartOperator(ctx context.Context, name string, args ...string) (*Process, error) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openova-system"}}
+	if err := k.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, err
+	}
 	dir, err := Build()
 	if err != nil {
 		return nil, err
 	}
+	p, err := StartOperator(filepath.Join(dir, "openova-operator"), k.Kubeconfig, k.LogDir, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	k.procs = append(k.procs, p)
+	return p, nil
+}
+
+// StartOperator runs the operator binary against the cluster of kubeconfig as a local
+// process named name, on free loopback ports, leader election in openova-system (which must
+// exist), logging to logDir; args are appended to the defaults.
+func StartOperator(binary, kubeconfig, logDir, name string, args ...string) (*Process, error) {
 	metrics, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -64,19 +80,10 @@ func (k *Kwok) StartOperator(ctx context.Context, name string, args ...string) (
 	if err != nil {
 		return nil, err
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openova-system"}}
-	if err := k.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return nil, err
-	}
 	all := append([]string{
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
 		"--leader-election-namespace=openova-system",
 	}, args...)
-	p, err := StartProcess(name, k.LogDir, filepath.Join(dir, "openova-operator"), all, []string{"KUBECONFIG=" + k.Kubeconfig})
-	if err != nil {
-		return nil, err
-	}
-	k.procs = append(k.procs, p)
-	return p, nil
+	return StartProcess(name, logDir, binary, all, []string{"KUBECONFIG=" + kubeconfig})
 }

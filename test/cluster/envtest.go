@@ -70,6 +70,20 @@ func StartEnvtest(opts EnvtestOptions) (*Envtest, error) {
 	return &Envtest{Config: cfg, env: env}, nil
 }
 
+// WriteKubeconfig writes a kubeconfig of an administrator of the control plane to path,
+// for processes such as the operator binary.
+func (e *Envtest) WriteKubeconfig(path string) error {
+	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
 // Stop stops the control plane.
 func (e *Envtest) Stop() error { return e.env.Stop() }
 

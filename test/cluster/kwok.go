@@ -211,25 +211,37 @@ func (k *Kwok) waitForNodes(ctx context.Context, n int) error {
 
 // StartFlux starts source-controller and helm-controller as local processes against the
 // cluster, on free loopback ports. source-controller serves artifacts on SourceAddr.
-func (k *Kwok) StartFlux(ctx context.Context) error {
+func (k *Kwok) StartFlux(context.Context) error {
+	procs, addr, err := StartFlux(k.Kubeconfig, k.LogDir)
+	k.procs = append(k.procs, procs...)
+	k.SourceAddr = addr
+	return err
+}
+
+// StartFlux starts Flux's source-controller and helm-controller from BinDir as local
+// processes against the cluster of kubeconfig, on free loopback ports, logging to logDir.
+// It returns the processes and the address source-controller serves artifacts on.
+func StartFlux(kubeconfig, logDir string) ([]*Process, string, error) {
+	bin, err := BinDir("source-controller", "helm-controller")
+	if err != nil {
+		return nil, "", err
+	}
 	ports := make([]int, 5)
 	for i := range ports {
-		p, err := FreePort()
-		if err != nil {
-			return err
+		if ports[i], err = FreePort(); err != nil {
+			return nil, "", err
 		}
-		ports[i] = p
 	}
-	k.SourceAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
-	storage := filepath.Join(k.LogDir, "source-storage")
+	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	storage := filepath.Join(logDir, "source-storage")
 	if err := os.MkdirAll(storage, 0o755); err != nil {
-		return err
+		return nil, "", err
 	}
-	env := []string{"KUBECONFIG=" + k.Kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
-	src, err := StartProcess("source-controller", k.LogDir, filepath.Join(k.bin, "source-controller"), []string{
+	env := []string{"KUBECONFIG=" + kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
+	src, err := StartProcess("source-controller", logDir, filepath.Join(bin, "source-controller"), []string{
 		"--storage-path=" + storage,
-		"--storage-addr=" + k.SourceAddr,
-		"--storage-adv-addr=" + k.SourceAddr,
+		"--storage-addr=" + addr,
+		"--storage-adv-addr=" + addr,
 		"--enable-leader-election=false",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", ports[1]),
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[2]),
@@ -237,10 +249,9 @@ func (k *Kwok) StartFlux(ctx context.Context) error {
 		"--requeue-dependency=2s",
 	}, env)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	k.procs = append(k.procs, src)
-	helm, err := StartProcess("helm-controller", k.LogDir, filepath.Join(k.bin, "helm-controller"), []string{
+	helm, err := StartProcess("helm-controller", logDir, filepath.Join(bin, "helm-controller"), []string{
 		"--enable-leader-election=false",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", ports[3]),
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[4]),
@@ -248,10 +259,10 @@ func (k *Kwok) StartFlux(ctx context.Context) error {
 		"--requeue-dependency=2s",
 	}, env)
 	if err != nil {
-		return err
+		_ = src.Stop(5 * time.Second)
+		return nil, "", err
 	}
-	k.procs = append(k.procs, helm)
-	return nil
+	return []*Process{src, helm}, addr, nil
 }
 
 // Processes returns the processes this cluster started (Flux controllers), for tests that

@@ -83,7 +83,8 @@ func runSuite(m *testing.M) (code int) {
 	if err != nil {
 		return fail(err)
 	}
-	catalogURL = charts.AddFile("/catalog.yaml", cat)
+	charts.SetFile("catalog.yaml", cat)
+	catalogURL = charts.URL + "/catalog.yaml"
 
 	if kw, err = cluster.StartKwok(ctx, cluster.KwokOptions{Nodes: 2, Flux: true}); err != nil {
 		return fail(err)

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/test/chartserver"
+)
+
+// heldBack are the components whose newest version the demo publishes only after the
+// install, as a catalog release would: upgrade --dry-run then has something to show.
+var heldBack = []string{"grafana", "cilium", "cert-manager", "ai-hub"}
+
+// demoCatalog turns the built-in catalog into the demo's: every chart is a small stand-in
+// named after its component, served by the demo's own chart repository at repo. With
+// release false, the newest version of each heldBack component is left out. It returns the
+// catalog (multi-document YAML) and the charts to publish.
+func demoCatalog(repo string, release bool) ([]byte, []chartserver.Chart, error) {
+	cat, err := catalog.Builtin()
+	if err != nil {
+		return nil, nil, err
+	}
+	var docs []string
+	var charts []chartserver.Chart
+	for _, c := range cat.Components() {
+		comp := *c
+		if comp.Delivery != catalog.DeliveryBootstrap {
+			comp.Chart = catalog.Chart{Repository: repo, Name: comp.Name}
+		}
+		comp.Versions = slices.Clone(comp.Versions)
+		if !release && slices.Contains(heldBack, comp.Name) && len(comp.Versions) > 1 {
+			comp.Versions = comp.Versions[1:]
+		}
+		for _, v := range comp.Versions {
+			if comp.Delivery == catalog.DeliveryBootstrap {
+				continue
+			}
+			charts = append(charts, chartserver.Chart{
+				Name: comp.Name, Template: "app", Version: v.ChartVersion, AppVersion: v.AppVersion,
+				Values: map[string]any{"replicas": 1, "image": "registry.invalid/openova-demo/" + comp.Name},
+			})
+		}
+		raw, err := json.Marshal(&comp)
+		if err != nil {
+			return nil, nil, err
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return nil, nil, err
+		}
+		doc["apiVersion"] = "catalog.openova.io/v1alpha1"
+		doc["kind"] = "Component"
+		out, err := yaml.Marshal(doc)
+		if err != nil {
+			return nil, nil, err
+		}
+		docs = append(docs, fmt.Sprintf("# %s: a stand-in chart of the demo's repository\n%s", comp.Name, out))
+	}
+	return []byte(strings.Join(docs, "---\n")), charts, nil
+}

@@ -1,0 +1,60 @@
+package install
+
+import (
+	"context"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/openova-io/core/internal/kube"
+	"github.com/openova-io/core/manifests"
+)
+
+// FluxNamespace is where bootstrap installs Flux.
+const FluxNamespace = "flux-system"
+
+// FluxObjects returns the Flux CRDs and the source- and helm-controller of the pinned Flux
+// version.
+func FluxObjects() ([]*unstructured.Unstructured, error) {
+	objs, err := kube.ReadFS(manifests.FluxCRDs, "flux/crds")
+	if err != nil {
+		return nil, err
+	}
+	data, err := manifests.FluxCRDs.ReadFile("flux/controllers.yaml")
+	if err != nil {
+		return nil, err
+	}
+	controllers, err := kube.DecodeYAML(data)
+	if err != nil {
+		return nil, err
+	}
+	return append(controllers[:1:1], append(objs, controllers[1:]...)...), nil
+}
+
+// Flux server-side applies Flux and waits until its CRDs are established and, unless
+// skipDeployments, its controllers are available.
+func Flux(ctx context.Context, c client.Client, timeout time.Duration, skipDeployments bool) error {
+	objs, err := FluxObjects()
+	if err != nil {
+		return err
+	}
+	if err := kube.Apply(ctx, c, FieldManager, objs...); err != nil {
+		return err
+	}
+	if err := kube.WaitForCRDs(ctx, c, objs, timeout); err != nil {
+		return err
+	}
+	if skipDeployments {
+		return nil
+	}
+	for _, o := range objs {
+		if o.GetKind() == "Deployment" {
+			if err := WaitAvailable(ctx, c, o.GetNamespace(), o.GetName(), timeout); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
