@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/huh"
+	huh "charm.land/huh/v2"
 )
 
 // ComponentCategory is how the catalog classifies a component.
