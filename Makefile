@@ -19,7 +19,8 @@ TEST_TIMEOUT ?= 45m
 # The release test (test/release) cross-compiles these platforms: this machine's (krew
 # installs it) and windows (the zip archive). make release builds all five.
 export OPENOVA_RELEASE_PLATFORMS ?= linux/amd64 windows/amd64
-GO_TEST_FLAGS ?=
+# -count=1: the end-to-end tests run binaries and clusters the test cache cannot see.
+GO_TEST_FLAGS ?= -count=1
 
 ##@ Tools (built once into bin/, rebuilt when a pin in hack/tools changes)
 

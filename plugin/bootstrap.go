@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -254,8 +254,10 @@ func (o *BootstrapOptions) installOperator(ctx context.Context, _ *bootstrap.Con
 	return nil
 }
 
-// createPlatform writes the Platform to the primary region: the organization, the regions
-// and the resolved component set, applied server-side (idempotent on a resumed run).
+// createPlatform creates the Platform in the primary region: the organization, the regions
+// and the resolved component set. A Platform that exists already (a bootstrap run again
+// with a changed configuration) is left as it is: its components are changed with
+// kubectl openova install/uninstall, never reset by a re-run.
 func (o *BootstrapOptions) createPlatform(ctx context.Context, cfg *bootstrap.Config, out *bootstrap.Outputs) error {
 	primary := out.Primary()
 	if primary == nil {
@@ -266,12 +268,27 @@ func (o *BootstrapOptions) createPlatform(ctx context.Context, cfg *bootstrap.Co
 		return err
 	}
 	p := bootstrapPlatform(cfg, out, o.set, o.Catalog)
-	u, err := kubeToUnstructured(p)
+	err = c.Get(ctx, client.ObjectKeyFromObject(p), &openovav1alpha1.Platform{})
+	switch {
+	case err == nil:
+		fmt.Fprintf(o.ErrOut, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
+		return nil
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("read Platform %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	// Applied as kubectl-openova, the field manager the day-2 commands apply with, so they
+	// own (and may later remove) the entries bootstrap wrote.
+	u, err := kube.ToUnstructured(p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.ErrOut, "==> creating Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
-	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership)
+	unstructured.RemoveNestedField(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("create Platform %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	fmt.Fprintf(o.ErrOut, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
+	return nil
 }
 
 // bootstrapPlatform is the Platform a bootstrap creates.
@@ -299,16 +316,6 @@ func bootstrapPlatform(cfg *bootstrap.Config, out *bootstrap.Outputs, set []cata
 		p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: catalogSource}
 	}
 	return p
-}
-
-func kubeToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
-	u, err := kube.ToUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	unstructured.RemoveNestedField(u.Object, "status")
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	return u, nil
 }
 
 // report prints where the clusters are, the platform's service URLs and next steps.

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/bootstrap"
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/internal/version"
@@ -42,6 +43,12 @@ var fluxControllers = []string{"source-controller", "helm-controller"}
 type CheckOptions struct {
 	*GlobalOptions
 	Output string
+	// Pre runs the pre-flight of a bootstrap instead: terraform, credentials and the
+	// configuration in ConfigFile.
+	Pre           bool
+	ConfigFile    string
+	TerraformPath string
+	BinDir        string
 }
 
 // NewCmdCheck returns the check command.
@@ -58,7 +65,10 @@ controllers) is present; and that the catalog loads.
 The command exits with code 1 when a check fails; warnings (such as an operator of
 another version) do not fail it.`,
 		Example: `  kubectl openova check
-  kubectl openova check -o json`,
+  kubectl openova check -o json
+
+  # Before a bootstrap: terraform found and recent enough, credentials set, config valid
+  kubectl openova check --pre --config platform.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
@@ -68,11 +78,23 @@ another version) do not fail it.`,
 		},
 	}
 	AddOutputFlag(cmd, &o.Output, "")
+	cmd.Flags().BoolVar(&o.Pre, "pre", false, "pre-flight of a bootstrap (needs --config): terraform, credentials, configuration; no cluster needed")
+	cmd.Flags().StringVarP(&o.ConfigFile, "config", "f", "", "with --pre: the bootstrap configuration file")
+	cmd.Flags().StringVar(&o.TerraformPath, "terraform", "", "with --pre: terraform or tofu binary (default: found on PATH)")
+	cmd.Flags().StringVar(&o.BinDir, "bin-dir", "", "with --pre and the local provider: directory of kwokctl and the cluster binaries")
 	return cmd
 }
 
 // Validate checks the flags.
-func (o *CheckOptions) Validate() error { return ValidateOutput(o.Output, "") }
+func (o *CheckOptions) Validate() error {
+	if o.Pre && o.ConfigFile == "" {
+		return Errorf(ExitInvalidInput, "--pre needs --config FILE, the bootstrap configuration to check")
+	}
+	if !o.Pre && (o.ConfigFile != "" || o.TerraformPath != "" || o.BinDir != "") {
+		return Errorf(ExitInvalidInput, "--config, --terraform and --bin-dir go with --pre")
+	}
+	return ValidateOutput(o.Output, "")
+}
 
 // Check statuses.
 const (
@@ -129,6 +151,16 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 
 func (o *CheckOptions) run(ctx context.Context) *CheckReport {
 	r := &CheckReport{Checks: []CheckResult{}}
+	if o.Pre {
+		for _, c := range bootstrap.PreflightFile(ctx, o.ConfigFile, nil, bootstrap.PreflightOptions{TerraformPath: o.TerraformPath, BinDir: o.BinDir}) {
+			status := CheckOK
+			if !c.OK {
+				status = CheckFailed
+			}
+			r.add("pre-flight "+c.Name, status, "%s", c.Message)
+		}
+		return r
+	}
 	cfg, err := o.RESTConfig()
 	if err != nil {
 		r.add("Kubernetes", CheckFailed, "%v", err)

@@ -171,6 +171,20 @@ func TestBootstrapInterruptResumeDestroy(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Contains(t, res.stderr, "bootstrapped already")
 
+	// A component added on day 2 survives a bootstrap run again with a changed
+	// configuration (every phase runs, the Platform is left as it is).
+	p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: "vault", Version: "1.18.4"})
+	require.NoError(t, c.Update(ctx, &p))
+	changed := strings.Replace(readFile(t, cfg), "nodes: {count: 2}", "nodes: {count: 3}", 1)
+	require.NoError(t, os.WriteFile(cfg, []byte(changed), 0o644))
+	res = run(t, nil, args...)
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stderr, "exists already")
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(&p), &p))
+	assert.Equal(t, "vault", p.Spec.Components[len(p.Spec.Components)-1].Name)
+	require.NoError(t, c.List(ctx, &nodes))
+	assert.Len(t, nodes.Items, 3, "terraform applied the new node count")
+
 	// Destroy removes the cluster.
 	res = run(t, nil, "bootstrap", "destroy", "-f", cfg, "--bin-dir", binDir(t), "--yes")
 	require.Equal(t, 0, res.code, res.stderr)
@@ -192,6 +206,38 @@ func TestBootstrapDryRunChangesNothing(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "no cluster")
 	_, err = os.Stat(filepath.Join(workDir, "terraform", "kwok", "clusters", "dryrun-dev"))
 	assert.True(t, os.IsNotExist(err), "kwokctl created nothing")
+}
+
+// TestCheckPre: kubectl openova check --pre --config checks terraform, credentials and the
+// configuration without a cluster.
+func TestCheckPre(t *testing.T) {
+	good, _ := writeConfig(t, "pre", "")
+	res := run(t, nil, "check", "--pre", "--config", good, "--bin-dir", binDir(t), "-o", "json")
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.Contains(t, res.stdout, `"passed": true`)
+	assert.Contains(t, res.stdout, "pre-flight terraform")
+
+	res = run(t, []string{"PATH=" + t.TempDir()}, "check", "--pre", "--config", good, "--bin-dir", binDir(t))
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stdout, "terraform")
+
+	hetzner := filepath.Join(t.TempDir(), "hetzner.yaml")
+	require.NoError(t, os.WriteFile(hetzner, []byte(strings.NewReplacer("provider: local", "provider: hetzner", "name: dev", "name: fsn1").Replace(readFile(t, good))+
+		"sshKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b\n"), 0o644))
+	res = run(t, []string{"HCLOUD_TOKEN="}, "check", "--pre", "--config", hetzner)
+	assert.Equal(t, 1, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "HCLOUD_TOKEN")
+
+	res = run(t, nil, "check", "--pre")
+	assert.Equal(t, 2, res.code)
+	assert.Contains(t, res.stderr, "--pre needs --config")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(data)
 }
 
 func TestBootstrapBadInput(t *testing.T) {
