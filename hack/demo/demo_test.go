@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/test/cluster"
+)
+
+// TestDemoCatalogResolves: the demo catalog, before and after its "release", loads and
+// resolves the demo's install, and the release adds newer versions.
+func TestDemoCatalogResolves(t *testing.T) {
+	for _, release := range []bool{false, true} {
+		data, charts, err := demoCatalog("http://127.0.0.1:1", release)
+		require.NoError(t, err)
+		cat, err := catalog.Parse("demo.yaml", data)
+		require.NoError(t, err)
+		grafana, ok := cat.Component("grafana")
+		require.True(t, ok)
+		assert.Equal(t, "http://127.0.0.1:1", grafana.Chart.Repository)
+		assert.Equal(t, "grafana", grafana.Chart.Name, "stand-ins are named after the component")
+		builtin, err := catalog.Builtin()
+		require.NoError(t, err)
+		real, _ := builtin.Component("grafana")
+		if release {
+			assert.Equal(t, real.Versions[0].Version, grafana.Versions[0].Version)
+		} else {
+			assert.Equal(t, real.Versions[1].Version, grafana.Versions[0].Version, "the newest is held back")
+		}
+		var names []string
+		for _, m := range cat.Mandatory() {
+			names = append(names, m.Name)
+		}
+		plan, err := catalog.Resolve(cat, nil, catalog.Request{Kind: catalog.Install, Names: names})
+		require.NoError(t, err)
+		plan, err = catalog.Resolve(cat, plan.Apply(nil), catalog.Request{Kind: catalog.Install, Names: []string{"ai-hub"}, With: []string{"neo4j"}})
+		require.NoError(t, err, "release %v", release)
+		require.NotEmpty(t, charts)
+	}
+}
+
+// TestDemo runs the README's main job end to end (make demo), tearing it down at the end.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole demo")
+	}
+	tools, err := cluster.BinDir("kwokctl", "kwok", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "source-controller", "helm-controller")
+	require.NoError(t, err)
+	built, err := cluster.Build()
+	require.NoError(t, err)
+	// The demo finds everything in one folder, as make demo's bin/.
+	bin := t.TempDir()
+	entries, err := os.ReadDir(tools)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if !e.IsDir() {
+			require.NoError(t, os.Symlink(filepath.Join(tools, e.Name()), filepath.Join(bin, e.Name())))
+		}
+	}
+	for _, name := range []string{"kubectl-openova", "openova-operator"} {
+		_ = os.Remove(filepath.Join(bin, name))
+		require.NoError(t, os.Symlink(filepath.Join(built, name), filepath.Join(bin, name)))
+	}
+	root, err := cluster.RepoRoot()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	work := t.TempDir()
+	cmd := exec.CommandContext(ctx, "go", "run", "./hack/demo", "--bin", bin, "--work", work, "--exit-after")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "OPENOVA_BIN_DIR="+bin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	require.NoError(t, err, out.String())
+	text := out.String()
+	for _, want := range []string{
+		"created Platform openova-system/demo",
+		"kubectl openova install ai-hub --with neo4j --yes --wait",
+		"neo4j",
+		"kubectl openova upgrade --dry-run",
+		"grafana",
+		"stopping everything and destroying the cluster",
+	} {
+		assert.Contains(t, text, want)
+	}
+	_, err = os.Stat(filepath.Join(work, "kubeconfig-dev.yaml"))
+	assert.True(t, os.IsNotExist(err), "the cluster was destroyed")
+	if t.Failed() {
+		t.Log(text)
+	}
+}
