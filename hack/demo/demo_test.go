@@ -42,7 +42,7 @@ func TestDemoCatalogResolves(t *testing.T) {
 		}
 		plan, err := catalog.Resolve(cat, nil, catalog.Request{Kind: catalog.Install, Names: names})
 		require.NoError(t, err)
-		plan, err = catalog.Resolve(cat, plan.Apply(nil), catalog.Request{Kind: catalog.Install, Names: []string{"ai-hub"}, With: []string{"neo4j"}})
+		_, err = catalog.Resolve(cat, plan.Apply(nil), catalog.Request{Kind: catalog.Install, Names: []string{"ai-hub"}, With: []string{"neo4j"}})
 		require.NoError(t, err, "release %v", release)
 		require.NotEmpty(t, charts)
 	}
