@@ -221,15 +221,27 @@ func parseNameVersions(args []string, pins map[string]string) ([]string, error) 
 				return nil, Errorf(ExitInvalidInput, "invalid component %q: use NAME or NAME@VERSION", a)
 			}
 			if pinned {
-				if prev, ok := pins[name]; ok && prev != version {
-					return nil, Errorf(ExitInvalidInput, "two versions given for %s: %s and %s", name, prev, version)
+				if err := pinVersion(pins, name, "", version); err != nil {
+					return nil, err
 				}
-				pins[name] = version
 			}
 			names = append(names, name)
 		}
 	}
 	return names, nil
+}
+
+// pinVersion pins name to version, unless another version was given for it already; from
+// names where the version came from (a flag) for the message.
+func pinVersion(pins map[string]string, name, from, version string) error {
+	if prev, ok := pins[name]; ok && prev != version {
+		if from != "" {
+			version = from + " " + version
+		}
+		return Errorf(ExitInvalidInput, "two versions given for %s: %s and %s", name, prev, version)
+	}
+	pins[name] = version
+	return nil
 }
 
 // catalogFor returns the catalog to resolve against: --catalog, else the Platform's

@@ -83,10 +83,7 @@ func (o *InstallOptions) Validate() error {
 		if len(o.names) != 1 {
 			return Errorf(ExitInvalidInput, "--version applies to one component; pin several with NAME@VERSION")
 		}
-		if v, ok := o.pins[o.names[0]]; ok && v != o.Version {
-			return Errorf(ExitInvalidInput, "two versions given for %s: %s and --version %s", o.names[0], v, o.Version)
-		}
-		o.pins[o.names[0]] = o.Version
+		return pinVersion(o.pins, o.names[0], "--version", o.Version)
 	}
 	return nil
 }

@@ -139,10 +139,7 @@ func (o *UpgradeOptions) Validate() error {
 		return Errorf(ExitInvalidInput, "--wait does not go with --schedule: the upgrade starts at the scheduled time")
 	}
 	if o.To != "" {
-		if v, ok := o.pins[o.names[0]]; ok && v != o.To {
-			return Errorf(ExitInvalidInput, "two versions given for %s: %s and --to %s", o.names[0], v, o.To)
-		}
-		o.pins[o.names[0]] = o.To
+		return pinVersion(o.pins, o.names[0], "--to", o.To)
 	}
 	return nil
 }

@@ -40,21 +40,5 @@ func Flux(ctx context.Context, c client.Client, timeout time.Duration, skipDeplo
 	if err != nil {
 		return err
 	}
-	if err := kube.Apply(ctx, c, FieldManager, objs...); err != nil {
-		return err
-	}
-	if err := kube.WaitForCRDs(ctx, c, objs, timeout); err != nil {
-		return err
-	}
-	if skipDeployments {
-		return nil
-	}
-	for _, o := range objs {
-		if o.GetKind() == "Deployment" {
-			if err := WaitAvailable(ctx, c, o.GetNamespace(), o.GetName(), timeout); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return applyAndWait(ctx, c, objs, timeout, skipDeployments)
 }

@@ -113,16 +113,29 @@ func Operator(ctx context.Context, c client.Client, version string, timeout time
 	if err != nil {
 		return err
 	}
+	return applyAndWait(ctx, c, objs, timeout, skipDeployment)
+}
+
+// applyAndWait server-side applies objs, waits until their CRDs are established and,
+// unless skipDeployments, until their Deployments are available.
+func applyAndWait(ctx context.Context, c client.Client, objs []*unstructured.Unstructured, timeout time.Duration, skipDeployments bool) error {
 	if err := kube.Apply(ctx, c, FieldManager, objs...); err != nil {
 		return err
 	}
 	if err := kube.WaitForCRDs(ctx, c, objs, timeout); err != nil {
 		return err
 	}
-	if skipDeployment {
+	if skipDeployments {
 		return nil
 	}
-	return WaitAvailable(ctx, c, Namespace, DeploymentName, timeout)
+	for _, o := range objs {
+		if o.GetKind() == "Deployment" {
+			if err := WaitAvailable(ctx, c, o.GetNamespace(), o.GetName(), timeout); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // WaitAvailable waits until the Deployment is rolled out and available (kstatus Current).
