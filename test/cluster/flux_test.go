@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +30,7 @@ func TestFluxDeliversAndRollsBack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	k := cluster.KwokT(t, ctx, cluster.KwokOptions{Nodes: 2, Flux: true})
+
 	charts, err := chartserver.Default()
 	require.NoError(t, err)
 	repo, err := chartserver.Serve(charts...)
@@ -62,6 +64,18 @@ func TestFluxDeliversAndRollsBack(t *testing.T) {
 
 	waitCondition(t, ctx, c, "demo", "Ready", "True", 2*time.Minute)
 	waitDeployment(t, ctx, c, "demo", "1.0", 2*time.Minute)
+
+	// Nothing listens beyond loopback: the control plane, kwok and Flux.
+	listeners, err := k.Listeners()
+	require.NoError(t, err)
+	for _, name := range []string{"kube-apiserver", "etcd", "kwok-controller", "source-controller", "helm-controller"} {
+		require.NotEmpty(t, listeners[name], "no listening socket found for %s (%v)", name, listeners)
+	}
+	for name, addrs := range listeners {
+		for _, a := range addrs {
+			assert.True(t, cluster.IsLoopback(a), "%s listens on %s", name, a)
+		}
+	}
 
 	// Upgrade to the chart version whose pods cannot schedule.
 	require.NoError(t, c.Get(ctx, types.NamespacedName{Namespace: "flux-test", Name: "demo"}, release))
