@@ -434,7 +434,7 @@ func (r *resolution) offers(p, m int32) vset {
 }
 
 func (r *resolution) suggest(n string) string {
-	best, bestD := "", 3
+	best, bestD := "", min(2, len(n)/3+1)+1
 	for _, nd := range r.ix.nodes {
 		if d := editDistance(n, nd.comp.Name); d < bestD || d == bestD && nd.comp.Name < best {
 			best, bestD = nd.comp.Name, d
@@ -553,10 +553,11 @@ func (r *resolution) describe() string {
 
 func (r *resolution) solve() (*Plan, error) {
 	sp := r.spec()
-	sol, err := newSolver(r.ix, sp).solve()
+	sv := newSolver(r.ix, sp)
+	sol, err := sv.solve()
 	if err != nil {
 		if u, ok := err.(*errUnsat); ok {
-			return nil, r.explain(sp, u.inc)
+			return nil, r.explain(sp, u.inc, sv.conflicts)
 		}
 		return nil, fmt.Errorf("%s: %w", r.describe(), err)
 	}
@@ -676,7 +677,14 @@ func (r *resolution) plan(sel map[int32]int, g map[int32][]int32) *Plan {
 			focus = append(focus, p)
 		}
 	}
-	touched := reach(g, focus)
+	touched := map[int32]bool{}
+	if r.req.Kind == Install {
+		touched = reach(g, focus)
+	} else {
+		for _, p := range focus {
+			touched[p] = true
+		}
+	}
 	var present []int32
 	for p := range sel {
 		present = append(present, p)
@@ -716,15 +724,16 @@ func (r *resolution) plan(sel map[int32]int, g map[int32][]int32) *Plan {
 // removals returns remove steps for gone, dependents before dependencies; requested
 // marks the components the user asked to remove.
 func (r *resolution) removals(gone []int32, requested map[int32]bool) []Step {
-	old := map[int32]int{}
-	for p, e := range r.inst {
-		old[p] = e.vi
-	}
 	og := r.installedGraph()
-	ordered := r.order(gone, og)
+	rev := map[int32][]int32{} // dependency -> dependents
+	for p, ds := range og {
+		for _, d := range ds {
+			rev[d] = append(rev[d], p)
+		}
+	}
+	ordered := r.order(gone, rev)
 	steps := make([]Step, 0, len(ordered)+len(r.unknown))
-	for i := len(ordered) - 1; i >= 0; i-- {
-		p := ordered[i]
+	for _, p := range ordered {
 		reason := ReasonNoLongerNeeded
 		if requested[p] {
 			reason = ReasonRequested

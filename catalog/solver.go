@@ -75,8 +75,12 @@ type assignment struct {
 
 // spec is one resolution problem.
 type spec struct {
-	facts    []*incompat
-	prefer   map[int32]int  // installed version index, kept when allowed
+	facts []*incompat
+	// prefer holds the installed version of components that are not upgrade targets:
+	// it is kept when allowed, and otherwise the smallest allowed upgrade is taken, so a
+	// forced upgrade cascades as little as possible (as in Go's minimal version
+	// selection). Everything else gets its newest allowed version.
+	prefer   map[int32]int
 	first    map[int32]bool // decided before everything else
 	allowPre map[int32]vset // pre-release versions that may be decided (pinned, installed)
 	budget   int            // maximum number of conflicts; 0 is unlimited
@@ -216,9 +220,14 @@ func (s *solver) decide(p int32) error {
 		}
 		return s.propagate(p)
 	}
-	v := -1
-	if pv, ok := s.sp.prefer[p]; ok && cand.has(pv) {
-		v = pv
+	var v int
+	if pv, ok := s.sp.prefer[p]; ok {
+		if v = pv; !cand.has(pv) {
+			v = cand.minus(rangeSet(pv)).lowest()
+			if v < 0 { // only older versions are left (a downgrade was allowed)
+				v = cand.highest(nd.n)
+			}
+		}
 	} else {
 		v = cand.highest(nd.n)
 	}

@@ -166,6 +166,16 @@ func (a vset) highest(limit int) int {
 	return -1
 }
 
+// lowest returns the lowest bit, or -1.
+func (a vset) lowest() int {
+	for wi := range a.words() {
+		if w := a.word(wi); w != 0 {
+			return wi*64 + bits.TrailingZeros64(w)
+		}
+	}
+	return -1
+}
+
 // each calls f for every bit in ascending order.
 func (a vset) each(f func(int)) {
 	for wi := range a.words() {
