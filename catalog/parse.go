@@ -2,12 +2,12 @@ package catalog
 
 import (
 	"bytes"
-	"strconv"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
