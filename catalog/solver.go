@@ -62,6 +62,16 @@ type incompat struct {
 	// causeCycle: the cycle, first component repeated last, and the edge groups used.
 	cycle       []int32
 	cycleGroups [][]int32
+	// w are the indexes of the two watched terms (w[1] = -1 for a single term).
+	w [2]int32
+}
+
+// watch is an incompatibility watching one of its terms; set is a copy of that term's
+// set, so the common case (the term is not satisfied) needs no pointer chasing.
+type watch struct {
+	inc *incompat
+	set vset
+	k   int32 // which of inc.w this is
 }
 
 type assignment struct {
@@ -91,7 +101,8 @@ type solver struct {
 	ix *index
 	sp *spec
 
-	byPkg      [][]*incompat
+	// watches[p] holds the incompatibilities that watch a term of p (see propagate).
+	watches    [][]watch
 	assigns    []assignment
 	pkgAssigns [][]int32
 	acc        []vset
@@ -101,9 +112,14 @@ type solver struct {
 
 	queue     int32Heap
 	inQueue   []bool
-	depAdded  []bool
+	forced    []int32 // components with one candidate left, decided first
+	isForced  []bool
 	preAdded  []bool
+	active    []bool  // the component's requirements take part in propagation
+	fresh     []bool  // active, but its requirements not yet evaluated in full
+	slot      []int32 // scratch for resolve
 	conflicts int
+	decisions int
 }
 
 // errUnsat carries the incompatibility that proves a problem unsatisfiable.
@@ -117,14 +133,17 @@ func newSolver(ix *index, sp *spec) *solver {
 	n := len(ix.nodes)
 	s := &solver{
 		ix: ix, sp: sp,
-		byPkg:      make([][]*incompat, n),
+		watches:    make([][]watch, n),
 		pkgAssigns: make([][]int32, n),
 		acc:        make([]vset, n),
 		touched:    make([]bool, n),
 		decided:    make([]int32, n),
 		inQueue:    make([]bool, n),
-		depAdded:   make([]bool, len(ix.groups)),
+		isForced:   make([]bool, n),
 		preAdded:   make([]bool, n),
+		active:     make([]bool, n),
+		fresh:      make([]bool, n),
+		slot:       make([]int32, n),
 	}
 	for i := range s.decided {
 		s.decided[i] = -1
@@ -150,16 +169,51 @@ func (s *solver) required(p int32) bool {
 	return !s.accOf(p).has(s.ix.nodes[p].n)
 }
 
-func (s *solver) addIncompat(inc *incompat) {
-	for _, t := range inc.terms {
-		s.byPkg[t.pkg] = append(s.byPkg[t.pkg], inc)
+// addIncompat registers inc, watching the terms w (w[1] = -1 for a single term). The
+// watched terms must be the ones whose satisfiers are the most recent, unsatisfied ones
+// first, so that no backjump leaves a watched term satisfied while an unwatched one is
+// not.
+func (s *solver) addIncompat(inc *incompat, w0, w1 int32) {
+	inc.w = [2]int32{w0, w1}
+	if len(inc.terms) < 2 {
+		inc.w[1] = -1
 	}
+	s.watch(inc, 0)
+	if inc.w[1] >= 0 {
+		s.watch(inc, 1)
+	}
+}
+
+func (s *solver) watch(inc *incompat, k int32) {
+	t := inc.terms[inc.w[k]]
+	s.watches[t.pkg] = append(s.watches[t.pkg], watch{inc: inc, set: t.set, k: k})
+}
+
+// addIncompatWatchingRecent registers inc watching its two terms with the most recent
+// satisfiers (unsatisfied terms count as most recent).
+func (s *solver) addIncompatWatchingRecent(inc *incompat) {
+	best := [2]int32{-1, -1}
+	lv := [2]int32{-2, -2}
+	for i, t := range inc.terms {
+		l := int32(1 << 30)
+		if sat := s.satisfier(t.pkg, t.set); sat >= 0 {
+			l = sat // assignment index orders satisfiers in time
+		}
+		switch {
+		case l > lv[0]:
+			best[1], lv[1] = best[0], lv[0]
+			best[0], lv[0] = int32(i), l
+		case l > lv[1]:
+			best[1], lv[1] = int32(i), l
+		}
+	}
+	s.addIncompat(inc, best[0], best[1])
 }
 
 // solve returns the chosen version index of every component (-1 = absent).
 func (s *solver) solve() ([]int32, error) {
 	for _, f := range s.sp.facts {
-		s.addIncompat(f)
+		s.addIncompatWatchingRecent(f)
 	}
 	for _, f := range s.sp.facts {
 		for _, t := range f.terms {
@@ -180,7 +234,7 @@ func (s *solver) solve() ([]int32, error) {
 		if cyc == nil {
 			return s.decided, nil
 		}
-		s.addIncompat(cyc)
+		s.addIncompatWatchingRecent(cyc)
 		if err := s.conflict(cyc); err != nil {
 			return nil, err
 		}
@@ -189,6 +243,16 @@ func (s *solver) solve() ([]int32, error) {
 
 // next pops the next component to decide: required, undecided, first in decision order.
 func (s *solver) next() int32 {
+	// Components left with a single candidate first: there is no choice to make, and
+	// deciding them adds their requirements, which surfaces conflicts early.
+	for len(s.forced) > 0 {
+		p := s.forced[len(s.forced)-1]
+		s.forced = s.forced[:len(s.forced)-1]
+		s.isForced[p] = false
+		if s.decided[p] < 0 && s.required(p) && s.candidates(p).count() == 1 {
+			return p
+		}
+	}
 	for s.queue.len() > 0 {
 		p := s.queue.pop()
 		s.inQueue[p] = false
@@ -199,24 +263,43 @@ func (s *solver) next() int32 {
 	return -1
 }
 
+// candidates are the versions p may still be decided at.
+func (s *solver) candidates(p int32) vset {
+	nd := &s.ix.nodes[p]
+	return s.accOf(p).and(nd.all).minus(nd.pre.minus(s.sp.allowPre[p]))
+}
+
 func (s *solver) enqueue(p int32) {
-	if !s.inQueue[p] && s.decided[p] < 0 && s.required(p) {
+	if s.decided[p] >= 0 || !s.required(p) {
+		return
+	}
+	if !s.active[p] {
+		// p must be installed: what each of its versions requires takes part in
+		// propagation from now on (not only once p is decided), so constraints propagate
+		// and conflicts show early. The caller processes p next.
+		s.active[p] = true
+		s.fresh[p] = true
+	}
+	if !s.inQueue[p] {
 		s.inQueue[p] = true
 		s.queue.push(p)
+	}
+	if !s.isForced[p] && s.candidates(p).count() == 1 {
+		s.isForced[p] = true
+		s.forced = append(s.forced, p)
 	}
 }
 
 // decide picks a version of p, adds its requirements and propagates.
 func (s *solver) decide(p int32) error {
 	nd := &s.ix.nodes[p]
-	acc := s.accOf(p)
 	forbidden := nd.pre.minus(s.sp.allowPre[p])
-	cand := acc.and(nd.all).minus(forbidden)
+	cand := s.candidates(p)
 	if cand.empty() {
 		// Only pre-releases are left: state the rule so the conflict can be explained.
 		if !s.preAdded[p] {
 			s.preAdded[p] = true
-			s.addIncompat(&incompat{terms: []term{{p, forbidden}}, kind: causePrerelease, pkg: p})
+			s.addIncompat(&incompat{terms: []term{{p, forbidden}}, kind: causePrerelease, pkg: p}, 0, -1)
 		}
 		return s.propagate(p)
 	}
@@ -231,36 +314,11 @@ func (s *solver) decide(p int32) error {
 	} else {
 		v = cand.highest(nd.n)
 	}
-	for _, g := range nd.edges[v] {
-		if s.depAdded[g] {
-			continue
-		}
-		s.depAdded[g] = true
-		if inc := s.depIncompat(g); inc != nil {
-			s.addIncompat(inc)
-		}
-	}
 	s.level++
+	s.decisions++
 	s.push(assignment{pkg: p, set: bitSet(v), level: s.level, dec: true})
 	s.decided[p] = int32(v)
 	return s.propagate(p)
-}
-
-// depIncompat is the incompatibility of an edge group: {from ∈ fromSet, to ∉ match}; for
-// an optional member, absence of the member is fine.
-func (s *solver) depIncompat(g int32) *incompat {
-	e := &s.ix.groups[g]
-	tn := &s.ix.nodes[e.to]
-	var toSet vset
-	if e.optional {
-		toSet = tn.all.minus(e.match)
-		if toSet.empty() {
-			return nil // the constraint allows every version: nothing to enforce
-		}
-	} else {
-		toSet = tn.full.minus(e.match)
-	}
-	return &incompat{terms: []term{{e.from, e.fromSet}, {e.to, toSet}}, kind: causeDependency, group: g}
 }
 
 func (s *solver) push(a assignment) {
@@ -309,53 +367,152 @@ func (s *solver) derive(t term, cause *incompat) {
 	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: s.level, cause: cause})
 }
 
+func (s *solver) satisfied(t term) bool { return s.accOf(t.pkg).subsetOf(t.set) }
+
 // propagate runs unit propagation from the changes to p.
 func (s *solver) propagate(p int32) error {
-	changed := []int32{p}
-	for len(changed) > 0 {
-		q := changed[len(changed)-1]
-		changed = changed[:len(changed)-1]
-		list := s.byPkg[q]
-		for i := len(list) - 1; i >= 0; i-- {
-			inc := list[i]
-			rel, ti := s.relation(inc)
-			if rel == relAlmost {
-				t := inc.terms[ti]
-				s.derive(t, inc)
-				changed = append(changed, t.pkg)
-				continue
-			}
-			if rel != relSatisfied {
-				continue
-			}
-			learnt, err := s.resolveConflict(inc)
-			if err != nil {
-				return err
-			}
-			t, err := s.assertion(learnt)
-			if err != nil {
-				return err
-			}
-			s.derive(t, learnt)
-			changed = append(changed[:0], t.pkg)
-			break
+	queue := []int32{p}
+	for len(queue) > 0 {
+		q := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		var (
+			next     int32
+			conflict bool
+			err      error
+		)
+		queue, next, conflict, err = s.propagateRequirements(q, queue)
+		if err == nil && !conflict {
+			queue, next, conflict, err = s.propagateWatches(q, queue)
+		}
+		if err != nil {
+			return err
+		}
+		if conflict {
+			queue = append(queue[:0], next)
 		}
 	}
 	return nil
 }
 
-// conflict handles an incompatibility found satisfied outside propagation (a cycle).
-func (s *solver) conflict(inc *incompat) error {
+// propagateRequirements evaluates the catalog's requirements from and to q, read
+// straight from the index (no watches to maintain): when q's term of one is satisfied,
+// the other term is derived false, or it is a conflict if it holds too. Right after a
+// component becomes required, its own requirements are evaluated in full once. A conflict
+// is resolved (with a backjump) and reported with the component to continue from.
+func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, bool, error) {
+	accQ := s.accOf(q)
+	fresh := s.fresh[q]
+	s.fresh[q] = false
+	incid := s.ix.nodes[q].incid
+	for i := range incid {
+		e := &incid[i]
+		if !s.active[e.src] {
+			continue
+		}
+		if accQ.subsetOf(e.my) {
+			ao := s.accOf(e.pkg)
+			if ao.subsetOf(e.other) {
+				next, err := s.conflictIn(e.inc)
+				return queue, next, true, err
+			}
+			if !ao.disjoint(e.other) {
+				s.derive(term{e.pkg, e.other}, e.inc)
+				queue = append(queue, e.pkg)
+			}
+			continue
+		}
+		if fresh && e.out && !accQ.disjoint(e.my) && s.accOf(e.pkg).subsetOf(e.other) {
+			s.derive(term{q, e.my}, e.inc)
+			s.fresh[q] = true // q changed: start over on it, still in full
+			queue = append(queue, q)
+			return queue, 0, false, nil
+		}
+	}
+	return queue, 0, false, nil
+}
+
+// propagateWatches handles the incompatibilities that watch a term of q: facts (one term)
+// and learnt or cycle incompatibilities. An incompatibility only needs attention when a
+// watched term becomes satisfied; then another unsatisfied term takes over the watch, or,
+// if there is none, the other watched term decides: satisfied means a conflict,
+// undecided means it must be false (a derivation), contradicted means the
+// incompatibility cannot hold anyway. Backjumping never invalidates watches.
+func (s *solver) propagateWatches(q int32, queue []int32) ([]int32, int32, bool, error) {
+	accQ := s.accOf(q)
+	ws := s.watches[q]
+	for i := 0; i < len(ws); {
+		if !accQ.subsetOf(ws[i].set) {
+			i++ // the watched term is not satisfied: nothing to do
+			continue
+		}
+		inc, k := ws[i].inc, ws[i].k
+		if inc.w[1] < 0 { // a single term (a fact), now satisfied: a conflict
+			next, err := s.conflictIn(inc)
+			return queue, next, true, err
+		}
+		if j := s.unwatchedUnsatisfied(inc); j >= 0 {
+			inc.w[k] = j
+			ws[i] = ws[len(ws)-1]
+			ws = ws[:len(ws)-1]
+			s.watches[q] = ws
+			s.watch(inc, k)
+			continue
+		}
+		other := inc.terms[inc.w[1-k]]
+		a := s.accOf(other.pkg)
+		switch {
+		case a.subsetOf(other.set):
+			next, err := s.conflictIn(inc)
+			return queue, next, true, err
+		case !a.disjoint(other.set):
+			s.derive(other, inc)
+			queue = append(queue, other.pkg)
+		}
+		i++
+	}
+	// Facts that are not yet satisfied may be unit: assert them.
+	for _, w := range s.watches[q] {
+		if w.inc.w[1] < 0 && !accQ.disjoint(w.set) && !accQ.subsetOf(w.set) {
+			s.derive(w.inc.terms[0], w.inc)
+			queue = append(queue, q) // its other incompatibilities see the new assignment
+			break
+		}
+	}
+	return queue, 0, false, nil
+}
+
+// unwatchedUnsatisfied returns an unwatched term of inc that is not satisfied, or -1.
+func (s *solver) unwatchedUnsatisfied(inc *incompat) int32 {
+	for j, t := range inc.terms {
+		if int32(j) != inc.w[0] && int32(j) != inc.w[1] && !s.satisfied(t) {
+			return int32(j)
+		}
+	}
+	return -1
+}
+
+// conflictIn resolves the satisfied incompatibility inc, backjumps, derives the learnt
+// incompatibility's assertion and returns the component it changed.
+func (s *solver) conflictIn(inc *incompat) (int32, error) {
 	learnt, err := s.resolveConflict(inc)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t, err := s.assertion(learnt)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.derive(t, learnt)
-	return s.propagate(t.pkg)
+	return t.pkg, nil
+}
+
+// conflict handles an incompatibility found satisfied outside propagation (a cycle).
+func (s *solver) conflict(inc *incompat) error {
+	next, err := s.conflictIn(inc)
+	if err != nil {
+		return err
+	}
+	return s.propagate(next)
 }
 
 func (s *solver) assertion(inc *incompat) (term, error) {
@@ -392,6 +549,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			return nil, errBudget
 		}
 		recent, recentIdx := int32(-1), -1
+		second, secondIdx := int32(-1), -1 // the next most recent satisfier
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
 			sat := s.satisfier(t.pkg, t.set)
@@ -402,9 +560,13 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 				if recent >= 0 {
 					prevLevel = max(prevLevel, s.assigns[recent].level)
 				}
+				second, secondIdx = recent, recentIdx
 				recent, recentIdx = sat, i
 			} else {
 				prevLevel = max(prevLevel, s.assigns[sat].level)
+				if sat > second {
+					second, secondIdx = sat, i
+				}
 			}
 		}
 		sa := &s.assigns[recent]
@@ -417,7 +579,8 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		}
 		if sa.dec || prevLevel < sa.level {
 			if learnt {
-				s.addIncompat(inc)
+				// Watch the term that will be asserted and the one satisfied last before it.
+				s.addIncompat(inc, int32(recentIdx), int32(secondIdx))
 			}
 			s.backjump(prevLevel)
 			return inc, nil
@@ -432,16 +595,17 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 // the resolved component are united (dropped when that covers its whole domain).
 func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	p := inc.terms[i].pkg
-	out := &incompat{kind: causeDerived, left: inc, right: cause}
+	out := &incompat{kind: causeDerived, left: inc, right: cause,
+		terms: make([]term, 0, len(inc.terms)+len(cause.terms))}
 	pset := inc.terms[i].set
+	// s.slot[q] is 1 + the index of q's term in out.terms.
 	addTerm := func(t term) {
-		for j := range out.terms {
-			if out.terms[j].pkg == t.pkg {
-				out.terms[j].set = out.terms[j].set.and(t.set)
-				return
-			}
+		if j := s.slot[t.pkg]; j > 0 {
+			out.terms[j-1].set = out.terms[j-1].set.and(t.set)
+			return
 		}
 		out.terms = append(out.terms, t)
+		s.slot[t.pkg] = int32(len(out.terms))
 	}
 	for j, t := range inc.terms {
 		if j != i {
@@ -455,8 +619,11 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 			addTerm(t)
 		}
 	}
+	for _, t := range out.terms {
+		s.slot[t.pkg] = 0
+	}
 	if !s.ix.nodes[p].full.subsetOf(pset) {
-		addTerm(term{p, pset})
+		out.terms = append(out.terms, term{p, pset})
 	}
 	// Terms that cover a whole domain always hold; drop them.
 	kept := out.terms[:0]
