@@ -233,7 +233,12 @@ func (r *resolution) conflicts(ls []*incompat) []string {
 		}
 		parts := make([]string, len(sources))
 		for i, src := range sources {
-			parts[i] = strings.Join(clauses[src], " and ")
+			cl := clauses[src]
+			if len(cl) > 2 { // many versions of one component, each with its own requirement
+				parts[i] = fmt.Sprintf("%s (and %d similar requirements of other versions of %s)", cl[0], len(cl)-1, strings.TrimPrefix(src, "c:"))
+				continue
+			}
+			parts[i] = strings.Join(cl, " and ")
 		}
 		out = append(out, parts[0]+" but "+strings.Join(parts[1:], " and "))
 	}
@@ -338,7 +343,18 @@ func (r *resolution) restrSentence(p int32, x restriction, roots map[int32]*inco
 		hops = append(hops, hop)
 	}
 	hops = append(hops, r.name(p)+" "+g.cons)
-	return fmt.Sprintf("%s %s %s %s (via %s)", head, verb, r.name(p), g.cons, strings.Join(hops, " → "))
+	return fmt.Sprintf("%s %s %s %s (via %s)", head, verb, r.name(p), g.cons, strings.Join(elide(hops), " → "))
+}
+
+// elide shortens a long chain to its first and last hops.
+func elide(hops []string) []string {
+	const keep = 3
+	if len(hops) <= 2*keep+1 {
+		return hops
+	}
+	out := slices.Clone(hops[:keep])
+	out = append(out, fmt.Sprintf("… %d more …", len(hops)-2*keep))
+	return append(out, hops[len(hops)-keep:]...)
 }
 
 // hints tries relaxations of the request suggested by the facts the proof used, and
@@ -473,7 +489,7 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 
 // prunedWithout returns the installed components that uninstalling p would remove: p and
 // whatever only it needs.
-func (r *resolution) prunedWithout(p int32, og map[int32][]int32) map[int32]bool {
+func (r *resolution) prunedWithout(p int32, og graph) map[int32]bool {
 	var roots []int32
 	for q, e := range r.inst {
 		if q != p && (e.explicit || r.ix.nodes[q].comp.Category == CategoryMandatory || slices.Contains(r.names, q) || r.targets[q]) {

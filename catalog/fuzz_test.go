@@ -445,12 +445,17 @@ func TestResolveAgainstBruteForce(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	for seed := range n {
-		r := rand.New(rand.NewPCG(uint64(seed), 7))
-		c, err := genCatalog(r, 2+r.IntN(5), 4, 2)
-		require.NoError(t, err)
-		installed, req := genScenario(r, c)
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { checkResolve(t, c, installed, req) })
+	defer func(d int32) { chronoDistance = d }(chronoDistance)
+	// Backtracking always chronologically, by default, and never.
+	for _, chrono := range []int32{0, chronoDistance, 1 << 30} {
+		chronoDistance = chrono
+		for seed := range n {
+			r := rand.New(rand.NewPCG(uint64(seed), 7))
+			c, err := genCatalog(r, 2+r.IntN(5), 4, 2+r.IntN(2))
+			require.NoError(t, err)
+			installed, req := genScenario(r, c)
+			t.Run(fmt.Sprintf("chrono%d/%d", chrono, seed), func(t *testing.T) { checkResolve(t, c, installed, req) })
+		}
 	}
 }
 
@@ -465,6 +470,8 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s.seed, s.n, s.vers, s.degree)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64, n, vers, degree uint8) {
+		defer func(d int32) { chronoDistance = d }(chronoDistance)
+		chronoDistance = int32(seed % 3) // exercise chronological backtracking hard
 		r := rand.New(rand.NewPCG(seed, uint64(n)<<16|uint64(vers)<<8|uint64(degree)))
 		c, err := genCatalog(r, 1+int(n%8), 1+int(vers%5), int(degree%5))
 		if err != nil {

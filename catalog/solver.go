@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The resolver is a conflict-driven solver in the style of PubGrub (Natalie Weizenbaum,
@@ -79,7 +81,6 @@ type assignment struct {
 	set   vset // the decided version, or the derived term
 	level int32
 	cause *incompat // nil for a decision
-	prev  vset      // acc[pkg] before this assignment
 	dec   bool
 }
 
@@ -109,6 +110,12 @@ type solver struct {
 	touched    []bool
 	decided    []int32
 	level      int32
+	// levelStart[l] is the trail index of the decision that opened level l.
+	levelStart []int32
+	// pending are components whose assignments survived a backjump out of trail order;
+	// their consequences are propagated again.
+	pending []int32
+	mark    []bool // scratch for backjump
 
 	queue     int32Heap
 	inQueue   []bool
@@ -129,6 +136,10 @@ func (e *errUnsat) Error() string { return "no solution" }
 
 var errBudget = errors.New("resolution budget exhausted")
 
+// chronoDistance is the backjump distance, in decision levels, beyond which the solver
+// backtracks chronologically. A variable so that tests can exercise both ways.
+var chronoDistance int32 = 16
+
 func newSolver(ix *index, sp *spec) *solver {
 	n := len(ix.nodes)
 	s := &solver{
@@ -138,6 +149,8 @@ func newSolver(ix *index, sp *spec) *solver {
 		acc:        make([]vset, n),
 		touched:    make([]bool, n),
 		decided:    make([]int32, n),
+		levelStart: []int32{0},
+		mark:       make([]bool, n),
 		inQueue:    make([]bool, n),
 		isForced:   make([]bool, n),
 		preAdded:   make([]bool, n),
@@ -193,11 +206,11 @@ func (s *solver) watch(inc *incompat, k int32) {
 // satisfiers (unsatisfied terms count as most recent).
 func (s *solver) addIncompatWatchingRecent(inc *incompat) {
 	best := [2]int32{-1, -1}
-	lv := [2]int32{-2, -2}
+	lv := [2]int64{-2, -2}
 	for i, t := range inc.terms {
-		l := int32(1 << 30)
+		l := int64(1) << 62 // unsatisfied terms count as the most recent
 		if sat := s.satisfier(t.pkg, t.set); sat >= 0 {
-			l = sat // assignment index orders satisfiers in time
+			l = int64(s.assigns[sat].level)<<32 | int64(sat)
 		}
 		switch {
 		case l > lv[0]:
@@ -316,16 +329,17 @@ func (s *solver) decide(p int32) error {
 	}
 	s.level++
 	s.decisions++
+	s.levelStart = append(s.levelStart, int32(len(s.assigns)))
 	s.push(assignment{pkg: p, set: bitSet(v), level: s.level, dec: true})
 	s.decided[p] = int32(v)
 	return s.propagate(p)
 }
 
 func (s *solver) push(a assignment) {
-	a.prev = s.accOf(a.pkg)
+	prev := s.accOf(a.pkg)
 	s.assigns = append(s.assigns, a)
 	s.pkgAssigns[a.pkg] = append(s.pkgAssigns[a.pkg], int32(len(s.assigns)-1))
-	s.acc[a.pkg] = a.prev.and(a.set)
+	s.acc[a.pkg] = prev.and(a.set)
 	s.touched[a.pkg] = true
 	if !a.dec {
 		s.enqueue(a.pkg)
@@ -362,9 +376,20 @@ func (s *solver) relation(inc *incompat) (rel, i int) {
 	return relAlmost, i
 }
 
+// derive asserts that t is false because every other term of cause holds. The
+// assignment gets the level at which those terms hold (not necessarily the current one),
+// so that a chronological backtrack keeps it when it keeps its reasons.
 func (s *solver) derive(t term, cause *incompat) {
 	nd := &s.ix.nodes[t.pkg]
-	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: s.level, cause: cause})
+	level := int32(0)
+	for _, u := range cause.terms {
+		if u.pkg != t.pkg {
+			if sat := s.satisfier(u.pkg, u.set); sat >= 0 {
+				level = max(level, s.assigns[sat].level)
+			}
+		}
+	}
+	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: level, cause: cause})
 }
 
 func (s *solver) satisfied(t term) bool { return s.accOf(t.pkg).subsetOf(t.set) }
@@ -389,6 +414,8 @@ func (s *solver) propagate(p int32) error {
 		}
 		if conflict {
 			queue = append(queue[:0], next)
+			queue = append(queue, s.pending...)
+			s.pending = s.pending[:0]
 		}
 	}
 	return nil
@@ -512,7 +539,17 @@ func (s *solver) conflict(inc *incompat) error {
 	if err != nil {
 		return err
 	}
-	return s.propagate(next)
+	if err := s.propagate(next); err != nil {
+		return err
+	}
+	for len(s.pending) > 0 {
+		p := s.pending[len(s.pending)-1]
+		s.pending = s.pending[:len(s.pending)-1]
+		if err := s.propagate(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *solver) assertion(inc *incompat) (term, error) {
@@ -523,17 +560,40 @@ func (s *solver) assertion(inc *incompat) (term, error) {
 	return inc.terms[ti], nil
 }
 
-// satisfier returns the index of the earliest assignment after which the partial
-// solution satisfies {p ∈ set}.
+// satisfier returns the trail index of the assignment that makes the partial solution
+// satisfy {p ∈ set}: taking p's assignments by level (then trail position), the first
+// one after which their intersection lies in set. Its level is the lowest level at which
+// the term holds. -1 if it does not hold.
 func (s *solver) satisfier(p int32, set vset) int32 {
+	pa := s.pkgAssigns[p]
+	inOrder := true
+	for i := 1; i < len(pa); i++ {
+		if s.assigns[pa[i]].level < s.assigns[pa[i-1]].level {
+			inOrder = false
+			break
+		}
+	}
+	if !inOrder {
+		pa = slices.Clone(pa)
+		slices.SortStableFunc(pa, func(a, b int32) int { return cmp.Compare(s.assigns[a].level, s.assigns[b].level) })
+	}
 	acc := s.ix.nodes[p].full
-	for _, ai := range s.pkgAssigns[p] {
+	for _, ai := range pa {
 		acc = acc.and(s.assigns[ai].set)
 		if acc.subsetOf(set) {
 			return ai
 		}
 	}
 	return -1
+}
+
+// later orders trail assignments by level, then position: the order in which they
+// were established.
+func (s *solver) later(a, b int32) bool {
+	if la, lb := s.assigns[a].level, s.assigns[b].level; la != lb {
+		return la > lb
+	}
+	return a > b
 }
 
 // resolveConflict turns a satisfied incompatibility into a learnt one that is unit after
@@ -556,7 +616,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			if sat < 0 {
 				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.ix.nodes[t.pkg].comp.Name)
 			}
-			if sat > recent {
+			if recent < 0 || s.later(sat, recent) {
 				if recent >= 0 {
 					prevLevel = max(prevLevel, s.assigns[recent].level)
 				}
@@ -564,7 +624,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 				recent, recentIdx = sat, i
 			} else {
 				prevLevel = max(prevLevel, s.assigns[sat].level)
-				if sat > second {
+				if second < 0 || s.later(sat, second) {
 					second, secondIdx = sat, i
 				}
 			}
@@ -582,7 +642,17 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 				// Watch the term that will be asserted and the one satisfied last before it.
 				s.addIncompat(inc, int32(recentIdx), int32(secondIdx))
 			}
-			s.backjump(prevLevel)
+			// inc is unit at every level from prevLevel to sa.level-1. Jumping all the way
+			// back undoes every decision in between, which in a large platform are mostly
+			// unrelated components that would be decided again the same way; past a
+			// distance, backtrack chronologically instead and let the assertion sit at
+			// its own level (Nadel and Ryvchin, "Chronological Backtracking", SAT 2018;
+			// Möhle and Biere, "Backing Backtracking", SAT 2019).
+			target := prevLevel
+			if sa.level-1-prevLevel > chronoDistance {
+				target = sa.level - 1
+			}
+			s.backjump(target)
 			return inc, nil
 		}
 		inc = s.resolve(inc, recentIdx, sa.cause)
@@ -636,25 +706,51 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	return out
 }
 
+// backjump undoes every assignment above level; assignments at or below it that sit
+// later on the trail (chronological backtracking leaves some) are kept and their
+// components queued for propagation again.
 func (s *solver) backjump(level int32) {
-	for len(s.assigns) > 0 {
-		a := s.assigns[len(s.assigns)-1]
-		if a.level <= level {
-			break
+	if level >= s.level {
+		return
+	}
+	start := s.levelStart[level+1]
+	tail := slices.Clone(s.assigns[start:])
+	s.assigns = s.assigns[:start]
+	s.levelStart = s.levelStart[:level+1]
+	s.level = level
+	var affected []int32
+	for _, a := range tail {
+		if !s.mark[a.pkg] {
+			s.mark[a.pkg] = true
+			affected = append(affected, a.pkg)
 		}
-		s.assigns = s.assigns[:len(s.assigns)-1]
-		pa := s.pkgAssigns[a.pkg]
-		s.pkgAssigns[a.pkg] = pa[:len(pa)-1]
-		s.acc[a.pkg] = a.prev
-		if len(s.pkgAssigns[a.pkg]) == 0 {
-			s.touched[a.pkg] = false
-		}
-		if a.dec {
+		if a.dec && a.level > level {
 			s.decided[a.pkg] = -1
 		}
-		s.enqueue(a.pkg)
 	}
-	s.level = level
+	for _, p := range affected {
+		s.mark[p] = false
+		pa := s.pkgAssigns[p]
+		for len(pa) > 0 && pa[len(pa)-1] >= start {
+			pa = pa[:len(pa)-1]
+		}
+		s.pkgAssigns[p] = pa
+		acc := s.ix.nodes[p].full
+		for _, ai := range pa {
+			acc = acc.and(s.assigns[ai].set)
+		}
+		s.acc[p] = acc
+		s.touched[p] = len(pa) > 0
+	}
+	for _, a := range tail {
+		if a.level <= level {
+			s.push(a)
+			s.pending = append(s.pending, a.pkg)
+		}
+	}
+	for _, p := range affected {
+		s.enqueue(p)
+	}
 }
 
 // findCycle looks for a dependency cycle among the decided versions and returns the

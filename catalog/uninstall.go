@@ -26,8 +26,8 @@ func (r *resolution) uninstall() (*Plan, error) {
 			roots = append(roots, p)
 		}
 	}
-	parent := map[int32]int32{}
-	keep := map[int32]bool{}
+	parent := make([]int32, len(r.ix.nodes))
+	keep := make([]bool, len(r.ix.nodes))
 	queue := slices.Clone(roots)
 	for _, p := range roots {
 		keep[p] = true
@@ -48,7 +48,13 @@ func (r *resolution) uninstall() (*Plan, error) {
 	// Something that stays must not require what goes.
 	needs := map[int32][]string{} // removed component -> chains of what requires it
 	var hints []string
-	for _, p := range r.order(slices.Collect(mapKeys(keep)), og) {
+	var kept []int32
+	for p, k := range keep {
+		if k {
+			kept = append(kept, int32(p))
+		}
+	}
+	for _, p := range r.order(kept, og) {
 		e := r.inst[p]
 		for _, gi := range r.ix.nodes[p].edges[e.vi] {
 			g := &r.ix.groups[gi]
@@ -68,7 +74,7 @@ func (r *resolution) uninstall() (*Plan, error) {
 					hops = append(hops, r.name(path[i])+" "+r.consBetween(path[i-1], path[i]))
 				}
 				hops = append(hops, r.name(g.to)+" "+g.cons)
-				s += " (via " + strings.Join(hops, " → ") + ")"
+				s += " (via " + strings.Join(elide(hops), " → ") + ")"
 			}
 			if !slices.Contains(needs[g.to], s) {
 				needs[g.to] = append(needs[g.to], s)
@@ -92,16 +98,16 @@ func (r *resolution) uninstall() (*Plan, error) {
 		}
 		return nil, ce
 	}
-	sel := map[int32]int{}
-	for p := range keep {
-		sel[p] = r.inst[p].vi
+	sel := r.newSelection()
+	for _, p := range kept {
+		sel[p] = int32(r.inst[p].vi)
 	}
 	g := r.graph(sel)
 	reasons := r.reasons(sel, g)
 	// Show the dependencies of the removed components that stay, and why.
 	touched := reach(og, r.names)
 	var steps []Step
-	for _, p := range r.order(slices.Collect(mapKeys(keep)), g) {
+	for _, p := range r.order(kept, g) {
 		e := r.inst[p]
 		if !e.explicit && (touched[p] || reasons[p] != e.reason) {
 			steps = append(steps, Step{Action: ActionKeep, Component: r.name(p), From: e.version, To: e.version, Reason: reasons[p]})
