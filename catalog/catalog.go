@@ -138,7 +138,7 @@ func versionList(c *Component) string {
 	var vs []string
 	for i, v := range c.Versions {
 		if i == show {
-			vs = append(vs, fmt.Sprintf("and %d more", len(c.Versions)-show))
+			vs = append(vs, fmt.Sprintf("%d more", len(c.Versions)-show))
 			break
 		}
 		vs = append(vs, v.Version)

@@ -157,17 +157,29 @@ func (p *Plan) Apply(installed []Installed) []Installed {
 // installed. Every plan prunes components that are not explicit, not mandatory and no
 // longer needed by anything.
 func Resolve(c *Catalog, installed []Installed, req Request) (*Plan, error) {
+	p, _, err := resolve(c, installed, req)
+	return p, err
+}
+
+// solveStats are the search statistics of one resolution (benchmarks report them).
+type solveStats struct {
+	conflicts, decisions int
+}
+
+func resolve(c *Catalog, installed []Installed, req Request) (*Plan, solveStats, error) {
 	if c == nil {
-		return nil, &InputError{Problems: []string{"no catalog"}}
+		return nil, solveStats{}, &InputError{Problems: []string{"no catalog"}}
 	}
 	r, err := newResolution(c, installed, req)
 	if err != nil {
-		return nil, err
+		return nil, solveStats{}, err
 	}
 	if req.Kind == Uninstall {
-		return r.uninstall()
+		p, err := r.uninstall()
+		return p, solveStats{}, err
 	}
-	return r.solve()
+	p, err := r.solve()
+	return p, r.stats, err
 }
 
 // resolution holds one Resolve call's validated input.
@@ -182,6 +194,7 @@ type resolution struct {
 	with      []int32
 	pins      map[int32]int // version index
 	targets   map[int32]bool
+	stats     solveStats
 	named     []bool // by component: in names
 	withed    []bool // by component: in with
 	closures  map[int32][]bool
@@ -566,6 +579,7 @@ func (r *resolution) solve() (*Plan, error) {
 	sp := r.spec()
 	sv := newSolver(r.ix, sp)
 	sol, err := sv.solve()
+	r.stats = solveStats{conflicts: sv.conflicts, decisions: sv.decisions}
 	if err != nil {
 		if u, ok := err.(*errUnsat); ok {
 			return nil, r.explain(sp, u.inc, sv.conflicts)

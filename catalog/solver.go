@@ -127,6 +127,8 @@ type solver struct {
 	slot      []int32 // scratch for resolve
 	conflicts int
 	decisions int
+	processed int
+	dirty     []bool // the component changed since its incompatibilities were last checked
 }
 
 // errUnsat carries the incompatibility that proves a problem unsatisfiable.
@@ -151,6 +153,7 @@ func newSolver(ix *index, sp *spec) *solver {
 		decided:    make([]int32, n),
 		levelStart: []int32{0},
 		mark:       make([]bool, n),
+		dirty:      make([]bool, n),
 		inQueue:    make([]bool, n),
 		isForced:   make([]bool, n),
 		preAdded:   make([]bool, n),
@@ -341,6 +344,7 @@ func (s *solver) push(a assignment) {
 	s.pkgAssigns[a.pkg] = append(s.pkgAssigns[a.pkg], int32(len(s.assigns)-1))
 	s.acc[a.pkg] = prev.and(a.set)
 	s.touched[a.pkg] = true
+	s.dirty[a.pkg] = true
 	if !a.dec {
 		s.enqueue(a.pkg)
 	}
@@ -397,9 +401,15 @@ func (s *solver) satisfied(t term) bool { return s.accOf(t.pkg).subsetOf(t.set) 
 // propagate runs unit propagation from the changes to p.
 func (s *solver) propagate(p int32) error {
 	queue := []int32{p}
+	s.dirty[p] = true
 	for len(queue) > 0 {
 		q := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
+		if !s.dirty[q] {
+			continue // queued twice, nothing new since it was processed
+		}
+		s.dirty[q] = false
+		s.processed++
 		var (
 			next     int32
 			conflict bool
@@ -433,10 +443,10 @@ func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, 
 	incid := s.ix.nodes[q].incid
 	for i := range incid {
 		e := &incid[i]
-		if !s.active[e.src] {
-			continue
-		}
 		if accQ.subsetOf(e.my) {
+			if !s.active[e.src] {
+				continue
+			}
 			ao := s.accOf(e.pkg)
 			if ao.subsetOf(e.other) {
 				next, err := s.conflictIn(e.inc)
@@ -448,7 +458,7 @@ func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, 
 			}
 			continue
 		}
-		if fresh && e.out && !accQ.disjoint(e.my) && s.accOf(e.pkg).subsetOf(e.other) {
+		if fresh && e.out && s.accOf(e.pkg).subsetOf(e.other) && !accQ.disjoint(e.my) {
 			s.derive(term{q, e.my}, e.inc)
 			s.fresh[q] = true // q changed: start over on it, still in full
 			queue = append(queue, q)
@@ -566,6 +576,12 @@ func (s *solver) assertion(inc *incompat) (term, error) {
 // the term holds. -1 if it does not hold.
 func (s *solver) satisfier(p int32, set vset) int32 {
 	pa := s.pkgAssigns[p]
+	if len(pa) == 1 {
+		if s.assigns[pa[0]].set.subsetOf(set) {
+			return pa[0]
+		}
+		return -1
+	}
 	inOrder := true
 	for i := 1; i < len(pa); i++ {
 		if s.assigns[pa[i]].level < s.assigns[pa[i-1]].level {
