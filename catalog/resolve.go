@@ -634,16 +634,24 @@ type graph [][]int32
 // optional members that are present.
 func (r *resolution) graph(sel selection) graph {
 	g := make(graph, len(sel))
+	size := 0
+	for p, vi := range sel {
+		if vi >= 0 {
+			size += len(r.ix.nodes[p].edges[vi])
+		}
+	}
+	buf := make([]int32, 0, size) // one allocation for all adjacency lists
 	for p, vi := range sel {
 		if vi < 0 {
 			continue
 		}
-		var out []int32
+		start := len(buf)
 		for _, gi := range r.ix.nodes[p].edges[vi] {
-			if to := r.ix.groups[gi].to; sel[to] >= 0 && !slices.Contains(out, to) {
-				out = append(out, to)
+			if to := r.ix.groups[gi].to; sel[to] >= 0 && !slices.Contains(buf[start:], to) {
+				buf = append(buf, to)
 			}
 		}
+		out := buf[start:len(buf):len(buf)]
 		slices.Sort(out)
 		g[p] = out
 	}
@@ -675,12 +683,26 @@ func (r *resolution) order(ps []int32, g graph) []int32 {
 		in[p] = true
 	}
 	pending := make([]int32, n) // dependencies not yet placed
-	dependents := make([][]int32, n)
+	// dependents[off[d]:off[d+1]] are the components of ps that depend on d.
+	off := make([]int32, n+1)
 	for _, p := range ps {
 		for _, d := range g[p] {
 			if in[d] {
 				pending[p]++
-				dependents[d] = append(dependents[d], p)
+				off[d+1]++
+			}
+		}
+	}
+	for i := range n {
+		off[i+1] += off[i]
+	}
+	dependents := make([]int32, off[n])
+	fill := slices.Clone(off[:n])
+	for _, p := range ps {
+		for _, d := range g[p] {
+			if in[d] {
+				dependents[fill[d]] = p
+				fill[d]++
 			}
 		}
 	}
@@ -695,7 +717,7 @@ func (r *resolution) order(ps []int32, g graph) []int32 {
 		p := h.pop()
 		out = append(out, p)
 		in[p] = false
-		for _, d := range dependents[p] {
+		for _, d := range dependents[off[p]:off[p+1]] {
 			if pending[d]--; pending[d] == 0 {
 				h.push(d)
 			}
@@ -833,6 +855,7 @@ func (r *resolution) reasons(sel selection, g graph) []string {
 			stack = append(stack, g[p]...)
 		}
 	}
+	ownerReason := map[int32]string{}
 	for _, p := range sel.members() {
 		e := r.inst[p]
 		switch {
@@ -848,7 +871,11 @@ func (r *resolution) reasons(sel selection, g graph) []string {
 		case r.withed[p] && r.optionalOf(p, sel) >= 0:
 			out[p] = optionalMemberOf + r.name(r.optionalOf(p, sel))
 		case owner[p] >= 0:
-			out[p] = dependencyOf + r.name(owner[p])
+			o := owner[p]
+			if ownerReason[o] == "" {
+				ownerReason[o] = dependencyOf + r.name(o)
+			}
+			out[p] = ownerReason[o]
 		default:
 			out[p] = ReasonRequested // a root with nothing above it
 		}

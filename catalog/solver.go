@@ -82,6 +82,7 @@ type assignment struct {
 	level int32
 	cause *incompat // nil for a decision
 	dec   bool
+	prev  int32 // trail index of the previous assignment of pkg, or -1
 }
 
 // spec is one resolution problem.
@@ -105,9 +106,10 @@ type solver struct {
 	// watches[p] holds the incompatibilities that watch a term of p (see propagate).
 	watches    [][]watch
 	assigns    []assignment
-	pkgAssigns [][]int32
+	last       []int32 // trail index of each component's last assignment, or -1
+	scratch    []int32
+	tailBuf    []assignment
 	acc        []vset
-	touched    []bool
 	decided    []int32
 	level      int32
 	// levelStart[l] is the trail index of the decision that opened level l.
@@ -147,9 +149,9 @@ func newSolver(ix *index, sp *spec) *solver {
 	s := &solver{
 		ix: ix, sp: sp,
 		watches:    make([][]watch, n),
-		pkgAssigns: make([][]int32, n),
+		last:       make([]int32, n),
+		assigns:    make([]assignment, 0, 4*n),
 		acc:        make([]vset, n),
-		touched:    make([]bool, n),
 		decided:    make([]int32, n),
 		levelStart: []int32{0},
 		mark:       make([]bool, n),
@@ -163,6 +165,7 @@ func newSolver(ix *index, sp *spec) *solver {
 	}
 	for i := range s.decided {
 		s.decided[i] = -1
+		s.last[i] = -1
 	}
 	s.queue.less = func(a, b int32) bool {
 		fa, fb := sp.first[a], sp.first[b]
@@ -175,7 +178,7 @@ func newSolver(ix *index, sp *spec) *solver {
 }
 
 func (s *solver) accOf(p int32) vset {
-	if !s.touched[p] {
+	if s.last[p] < 0 {
 		return s.ix.nodes[p].full
 	}
 	return s.acc[p]
@@ -340,10 +343,10 @@ func (s *solver) decide(p int32) error {
 
 func (s *solver) push(a assignment) {
 	prev := s.accOf(a.pkg)
+	a.prev = s.last[a.pkg]
 	s.assigns = append(s.assigns, a)
-	s.pkgAssigns[a.pkg] = append(s.pkgAssigns[a.pkg], int32(len(s.assigns)-1))
+	s.last[a.pkg] = int32(len(s.assigns) - 1)
 	s.acc[a.pkg] = prev.and(a.set)
-	s.touched[a.pkg] = true
 	s.dirty[a.pkg] = true
 	if !a.dec {
 		s.enqueue(a.pkg)
@@ -575,13 +578,17 @@ func (s *solver) assertion(inc *incompat) (term, error) {
 // one after which their intersection lies in set. Its level is the lowest level at which
 // the term holds. -1 if it does not hold.
 func (s *solver) satisfier(p int32, set vset) int32 {
-	pa := s.pkgAssigns[p]
-	if len(pa) == 1 {
-		if s.assigns[pa[0]].set.subsetOf(set) {
-			return pa[0]
+	last := s.last[p]
+	if last < 0 {
+		return -1
+	}
+	if s.assigns[last].prev < 0 { // the common case: a single assignment
+		if s.assigns[last].set.subsetOf(set) {
+			return last
 		}
 		return -1
 	}
+	pa := s.assignmentsOf(p)
 	inOrder := true
 	for i := 1; i < len(pa); i++ {
 		if s.assigns[pa[i]].level < s.assigns[pa[i-1]].level {
@@ -590,7 +597,6 @@ func (s *solver) satisfier(p int32, set vset) int32 {
 		}
 	}
 	if !inOrder {
-		pa = slices.Clone(pa)
 		slices.SortStableFunc(pa, func(a, b int32) int { return cmp.Compare(s.assigns[a].level, s.assigns[b].level) })
 	}
 	acc := s.ix.nodes[p].full
@@ -601,6 +607,18 @@ func (s *solver) satisfier(p int32, set vset) int32 {
 		}
 	}
 	return -1
+}
+
+// assignmentsOf returns the trail indexes of p's assignments in trail order, in a
+// scratch buffer valid until the next call.
+func (s *solver) assignmentsOf(p int32) []int32 {
+	buf := s.scratch[:0]
+	for i := s.last[p]; i >= 0; i = s.assigns[i].prev {
+		buf = append(buf, i)
+	}
+	slices.Reverse(buf)
+	s.scratch = buf
+	return buf
 }
 
 // later orders trail assignments by level, then position: the order in which they
@@ -730,7 +748,8 @@ func (s *solver) backjump(level int32) {
 		return
 	}
 	start := s.levelStart[level+1]
-	tail := slices.Clone(s.assigns[start:])
+	tail := append(s.tailBuf[:0], s.assigns[start:]...)
+	s.tailBuf = tail
 	s.assigns = s.assigns[:start]
 	s.levelStart = s.levelStart[:level+1]
 	s.level = level
@@ -746,17 +765,16 @@ func (s *solver) backjump(level int32) {
 	}
 	for _, p := range affected {
 		s.mark[p] = false
-		pa := s.pkgAssigns[p]
-		for len(pa) > 0 && pa[len(pa)-1] >= start {
-			pa = pa[:len(pa)-1]
+		i := s.last[p]
+		for i >= start {
+			i = s.tailBuf[i-start].prev
 		}
-		s.pkgAssigns[p] = pa
+		s.last[p] = i
 		acc := s.ix.nodes[p].full
-		for _, ai := range pa {
-			acc = acc.and(s.assigns[ai].set)
+		for ; i >= 0; i = s.assigns[i].prev {
+			acc = acc.and(s.assigns[i].set)
 		}
 		s.acc[p] = acc
-		s.touched[p] = len(pa) > 0
 	}
 	for _, a := range tail {
 		if a.level <= level {
