@@ -104,14 +104,14 @@ type solver struct {
 	sp *spec
 
 	// watches[p] holds the incompatibilities that watch a term of p (see propagate).
-	watches    [][]watch
-	assigns    []assignment
-	last       []int32 // trail index of each component's last assignment, or -1
-	scratch    []int32
-	tailBuf    []assignment
-	acc        []vset
-	decided    []int32
-	level      int32
+	watches [][]watch
+	assigns []assignment
+	last    []int32 // trail index of each component's last assignment, or -1
+	scratch []int32
+	tailBuf []assignment
+	acc     []vset
+	decided []int32
+	level   int32
 	// levelStart[l] is the trail index of the decision that opened level l.
 	levelStart []int32
 	// pending are components whose assignments survived a backjump out of trail order;
