@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -391,7 +392,7 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 		if l.kind != causeInstalled && l.kind != causeMember {
 			continue
 		}
-		for _, p := range slices.Sorted(mapKeys(r.inst)) {
+		for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 			if r.isRoot(p) && (p == l.pkg || reach(og, []int32{p})[l.pkg]) && !slices.Contains(holders, p) {
 				holders = append(holders, p)
 			}
@@ -449,14 +450,14 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 	if len(holders) > 0 {
 		try("downgrade", func(rs *spec) {
 			drop(rs, func(f *incompat) bool { return f.kind == causeInstalled })
-			for _, p := range slices.Sorted(mapKeys(r.inst)) {
+			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 				if _, pinned := r.pins[p]; !pinned && r.isRoot(p) {
 					rs.facts = append(rs.facts, present(p))
 				}
 			}
 		}, func(sol []int32) string {
 			var downs []string
-			for _, p := range slices.Sorted(mapKeys(r.inst)) {
+			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 				if e := r.inst[p]; sol[p] >= 0 && r.ix.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
 					downs = append(downs, fmt.Sprintf("%s %s → %s", r.name(p), e.version, ver(sol, p)))
 				}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -387,7 +388,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		r.pins[p] = vi
 	}
 	// Installed versions the catalog does not have can only be upgraded away from.
-	for _, p := range slices.Sorted(mapKeys(r.inst)) {
+	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 		e := r.inst[p]
 		if e.vi >= 0 || req.Kind == Uninstall && slices.Contains(r.names, p) {
 			continue
@@ -401,16 +402,6 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		return nil, &InputError{Problems: problems}
 	}
 	return r, nil
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (r *resolution) name(p int32) string { return r.ix.nodes[p].comp.Name }
@@ -491,7 +482,7 @@ func (r *resolution) isRoot(p int32) bool {
 // spec builds the solver problem.
 func (r *resolution) spec() *spec {
 	sp := &spec{prefer: map[int32]int{}, first: map[int32]bool{}, allowPre: map[int32]vset{}}
-	for _, p := range slices.Sorted(mapKeys(r.inst)) {
+	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 		e := r.inst[p]
 		nd := &r.ix.nodes[p]
 		if e.vi >= 0 && !r.targets[p] {
@@ -512,11 +503,11 @@ func (r *resolution) spec() *spec {
 		}
 	}
 	// An installed optional member stays as long as a platform that offers it does.
-	for _, m := range slices.Sorted(mapKeys(r.inst)) {
+	for _, m := range slices.Sorted(maps.Keys(r.inst)) {
 		if r.isRoot(m) {
 			continue
 		}
-		for _, q := range slices.Sorted(mapKeys(r.inst)) {
+		for _, q := range slices.Sorted(maps.Keys(r.inst)) {
 			if e := r.inst[q]; e.vi >= 0 && r.offers(q, m).has(e.vi) {
 				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].nil_}},
 					kind: causeMember, pkg: q, member: m})

@@ -13,22 +13,32 @@ import (
 //   - A term constrains one component to a subset of its domain, which is its versions
 //     plus "absent" (vset bit n). An incompatibility is a set of terms that must not all
 //     hold at once: "ai-hub 1.0.0–1.2.0 requires cnpg ^1.24" is the incompatibility
-//     {ai-hub ∈ {1.0.0…1.2.0}, cnpg ∈ (absent or not ^1.24)}.
-//   - The partial solution is a stack of assignments: decisions (a component at one
+//     {ai-hub ∈ {1.0.0…1.2.0}, cnpg ∈ (absent or not ^1.24)}. A requirement covers every
+//     version that states it, so one conflict rules out a whole range of versions.
+//   - The partial solution is a trail of assignments: decisions (a component at one
 //     version) and derivations (a component restricted to a subset), each at a decision
 //     level. Unit propagation derives the negation of the one undecided term of an
-//     incompatibility whose other terms all hold.
+//     incompatibility whose other terms all hold. Requirements are compiled once per
+//     catalog and read from per-component incidence lists; other incompatibilities
+//     (facts, learnt ones) use two watched terms.
 //   - When an incompatibility is fully satisfied, conflict resolution resolves it with the
 //     causes of its most recent satisfiers until it would assert something at an earlier
-//     level, learns it, and backjumps there (non-chronological backtracking). The learnt
-//     incompatibilities make the search complete without revisiting the same conflict,
-//     and their derivation tree is what the error message explains.
-//   - A requirement is added for all versions that state the same requirement at once, so
-//     one conflict rules out a whole range of versions.
+//     level, learns it, and backtracks. The learnt incompatibilities make the search
+//     complete without revisiting the same conflict, and their derivation tree is what
+//     the error message explains.
+//   - Derivations are recorded at the level their reasons hold at, which may be below
+//     the current one, so that long backjumps can be replaced by chronological
+//     backtracking without losing them (Nadel and Ryvchin, "Chronological Backtracking",
+//     SAT 2018; Möhle and Biere, "Backing Backtracking", SAT 2019). In a platform of
+//     thousands of components, the decisions between a conflict and its cause are mostly
+//     unrelated and are not redone.
 //
-// Decisions go in a fixed order (the install request's names first, then every component
-// before the components it depends on) and pick the installed version when it is allowed,
-// otherwise the newest allowed version that is not an unpinned pre-release.
+// Decisions: a component with a single candidate left first; then the install request's
+// names; then every component before the components it depends on (ties by name). A
+// component's requirements join propagation as soon as it must be installed, not only
+// once it is decided. The version chosen is the installed one when allowed (else the
+// smallest allowed upgrade), otherwise the newest allowed version that is not an unpinned
+// pre-release.
 
 type term struct {
 	pkg int32
@@ -96,7 +106,6 @@ type spec struct {
 	first    map[int32]bool // decided before everything else
 	allowPre map[int32]vset // pre-release versions that may be decided (pinned, installed)
 	budget   int            // maximum number of conflicts; 0 is unlimited
-	exclude  map[int32]bool // components that must stay absent (used by hints)
 }
 
 type solver struct {
@@ -129,7 +138,6 @@ type solver struct {
 	slot      []int32 // scratch for resolve
 	conflicts int
 	decisions int
-	processed int
 	dirty     []bool // the component changed since its incompatibilities were last checked
 }
 
@@ -412,7 +420,6 @@ func (s *solver) propagate(p int32) error {
 			continue // queued twice, nothing new since it was processed
 		}
 		s.dirty[q] = false
-		s.processed++
 		var (
 			next     int32
 			conflict bool
