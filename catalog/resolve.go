@@ -503,12 +503,14 @@ func (r *resolution) spec() *spec {
 		}
 	}
 	// An installed optional member stays as long as a platform that offers it does.
-	for _, m := range slices.Sorted(maps.Keys(r.inst)) {
-		if r.isRoot(m) {
+	for _, q := range slices.Sorted(maps.Keys(r.inst)) {
+		e := r.inst[q]
+		if e.vi < 0 {
 			continue
 		}
-		for _, q := range slices.Sorted(maps.Keys(r.inst)) {
-			if e := r.inst[q]; e.vi >= 0 && r.offers(q, m).has(e.vi) {
+		for _, o := range r.ix.nodes[q].vers[e.vi].Optional {
+			m := r.ix.byName[o.Name]
+			if r.inst[m] != nil && !r.isRoot(m) {
 				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].nil_}},
 					kind: causeMember, pkg: q, member: m})
 			}
