@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -270,7 +271,7 @@ func BenchmarkResolveUnsatisfiable(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_, err := Resolve(bc.c, nil, req)
-				if _, ok := err.(*ConflictError); !ok {
+				if !errors.As(err, new(*ConflictError)) {
 					b.Fatalf("want a conflict, got %v", err)
 				}
 			}
@@ -328,6 +329,14 @@ func greedyResolve(c *Catalog, names []string) (map[string]*Version, bool) {
 	return chosen, true
 }
 
+func verifyGreedy(c *Catalog, chosen map[string]*Version) bool {
+	var set []Installed
+	for n, v := range chosen {
+		set = append(set, Installed{Name: n, Version: v.Version})
+	}
+	return Verify(c, set) == nil
+}
+
 // BenchmarkGreedyBaseline compares the resolver with the greedy baseline on 50 random
 // satisfiable instances (50 components × 20 versions × 4 requirements each): how many of
 // them each solves, and the resolver's time relative to the greedy one.
@@ -344,7 +353,7 @@ func BenchmarkGreedyBaseline(b *testing.B) {
 		greedySolved, solved = 0, 0
 		for _, c := range cats {
 			t0 := time.Now()
-			if _, ok := greedyResolve(c, names); ok {
+			if chosen, ok := greedyResolve(c, names); ok && verifyGreedy(c, chosen) {
 				greedySolved++
 			}
 			t1 := time.Now()
@@ -371,7 +380,8 @@ func TestGreedyBaselineFailsWhereResolverSucceeds(t *testing.T) {
 		p, err := Resolve(c, nil, Request{Kind: Install, Names: []string{"c00000"}})
 		require.NoError(t, err)
 		require.NoError(t, Verify(c, p.Apply(nil)))
-		if _, ok := greedyResolve(c, []string{"c00000"}); ok {
+		if chosen, ok := greedyResolve(c, []string{"c00000"}); ok {
+			require.True(t, verifyGreedy(c, chosen), "a greedy success is a valid solution")
 			greedy++
 		}
 	}
@@ -380,7 +390,7 @@ func TestGreedyBaselineFailsWhereResolverSucceeds(t *testing.T) {
 }
 
 func TestAdversarialCatalogs(t *testing.T) {
-	for _, c := range []*Catalog{lateConflictCatalog(t, 30, 20, true), descendingChainCatalog(t, 20, 40, true)} {
+	for _, c := range []*Catalog{lateConflictCatalog(t, 40, 30, true), descendingChainCatalog(t, 30, 50, true)} {
 		start := time.Now()
 		p, err := Resolve(c, nil, Request{Kind: Install, Names: []string{"root"}})
 		require.NoError(t, err)
@@ -389,7 +399,7 @@ func TestAdversarialCatalogs(t *testing.T) {
 		_, ok := greedyResolve(c, []string{"root"})
 		require.False(t, ok, "greedy newest-first cannot solve it")
 	}
-	for _, c := range []*Catalog{lateConflictCatalog(t, 30, 20, false), descendingChainCatalog(t, 20, 40, false)} {
+	for _, c := range []*Catalog{lateConflictCatalog(t, 40, 30, false), descendingChainCatalog(t, 30, 50, false)} {
 		start := time.Now()
 		_, err := Resolve(c, nil, Request{Kind: Install, Names: []string{"root"}})
 		var ce *ConflictError

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,8 +12,11 @@ import (
 // hintBudget bounds the conflicts each hint's trial resolution may take.
 const hintBudget = 2000
 
-// maxHints bounds the hints of one error.
-const maxHints = 3
+// maxHints bounds the hints of one error, maxHintTries the relaxations tried for them.
+const (
+	maxHints     = 3
+	maxHintTries = 8
+)
 
 // leaves returns the external incompatibilities (facts and catalog requirements) that
 // the derivation of inc used, in a stable order.
@@ -46,7 +50,7 @@ func (r *resolution) explain(sp *spec, inc *incompat, conflicts int) error {
 	loose := r.withoutDependencyFloors(sp)
 	loose.budget = max(1000, 4*conflicts)
 	if _, err := newSolver(r.ix, loose).solve(); err != nil {
-		if u, ok := err.(*errUnsat); ok {
+		if u := (*errUnsat)(nil); errors.As(err, &u) {
 			inc = u.inc
 		}
 	}
@@ -366,7 +370,7 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 	var out []string
 	tried := map[string]bool{}
 	try := func(key string, relax func(*spec), describe func(sol []int32) string) {
-		if len(out) >= maxHints || tried[key] {
+		if len(out) >= maxHints || tried[key] || len(tried) >= maxHintTries {
 			return
 		}
 		tried[key] = true
@@ -382,7 +386,7 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 	}
 	drop := func(rs *spec, f func(*incompat) bool) { rs.facts = slices.DeleteFunc(rs.facts, f) }
 	present := func(p int32) *incompat {
-		return &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1}
+		return &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 	}
 	ver := func(sol []int32, p int32) string { return r.ix.nodes[p].vers[sol[p]].Version }
 	// Installed components the proof involves, directly or as what holds a dependency.

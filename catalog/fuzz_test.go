@@ -308,7 +308,7 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 		in, ok := inst[n]
 		return ok && (in.Explicit() || isMandatory(c, n))
 	}
-	offers := func(q *Component, v *Version, m string) bool {
+	offers := func(v *Version, m string) bool {
 		for _, o := range v.Optional {
 			if o.Name == m {
 				return true
@@ -318,7 +318,7 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 	}
 	offersAny := func(q *Component, m string) bool {
 		for i := range q.Versions {
-			if offers(q, &q.Versions[i], m) {
+			if offers(&q.Versions[i], m) {
 				return true
 			}
 		}
@@ -352,13 +352,13 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 					return false
 				}
 			}
-			if v.prer && !(pinned && req.Versions[n] == v.Version) && !(isInst && in.Version == v.Version) {
+			if v.prer && (!pinned || req.Versions[n] != v.Version) && (!isInst || in.Version != v.Version) {
 				return false
 			}
 			if req.Kind == Install && with[n] {
 				for _, q := range req.Names {
 					qc, _ := c.Component(q)
-					if qv := sel[q]; qv != nil && offersAny(qc, n) && !offers(qc, qv, n) {
+					if qv := sel[q]; qv != nil && offersAny(qc, n) && !offers(qv, n) {
 						return false
 					}
 				}
@@ -387,10 +387,10 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 					continue
 				}
 				qv, ok := qc.Version(q.Version)
-				if !ok || !offers(qc, qv, in.Name) {
+				if !ok || !offers(qv, in.Name) {
 					continue
 				}
-				if cur := sel[q.Name]; cur != nil && offers(qc, cur, in.Name) && sel[in.Name] == nil {
+				if cur := sel[q.Name]; cur != nil && offers(cur, in.Name) && sel[in.Name] == nil {
 					return false
 				}
 			}

@@ -19,13 +19,13 @@ type index struct {
 }
 
 type node struct {
-	comp *Component
-	vers []*Version // ascending
-	n    int        // number of versions; bit n is "absent"
-	all  vset       // every version
-	full vset       // every version and absent
-	nil_ vset       // absent only
-	pre  vset       // pre-release versions
+	comp   *Component
+	vers   []*Version // ascending
+	n      int        // number of versions; bit n is "absent"
+	all    vset       // every version
+	full   vset       // every version and absent
+	absent vset       // absent only
+	pre    vset       // pre-release versions
 	// edges[i] lists the edge groups of version i.
 	edges [][]int32
 	// incid lists the requirement incompatibilities the component takes part in, from
@@ -77,7 +77,7 @@ func newIndex(comps []*Component) *index {
 		}
 		nd.all = rangeSet(nd.n)
 		nd.full = rangeSet(nd.n + 1)
-		nd.nil_ = bitSet(nd.n)
+		nd.absent = bitSet(nd.n)
 		nd.edges = make([][]int32, nd.n)
 	}
 	type key struct {

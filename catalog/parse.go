@@ -415,14 +415,10 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 	}
 	chartSet := c.Chart.Repository != "" || c.Chart.Name != ""
 	if c.Delivery == DeliveryHelm || chartSet {
-		switch {
-		case c.Chart.Repository == "":
+		if c.Chart.Repository == "" {
 			add("chart.repository", "required for delivery %s", c.Delivery)
-		default:
-			u, err := url.Parse(c.Chart.Repository)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "oci") || u.Host == "" {
-				add("chart.repository", "%q must be an https://, http:// or oci:// URL", c.Chart.Repository)
-			}
+		} else if u, err := url.Parse(c.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "oci") || u.Host == "" {
+			add("chart.repository", "%q must be an https://, http:// or oci:// URL", c.Chart.Repository)
 		}
 		switch {
 		case c.Chart.Name == "":
@@ -535,10 +531,10 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 }
 
 func checkEdge(self, field, name, cons string, names map[string]string, cc constraintCache, add func(string, string, ...any)) *constraint {
-	switch {
-	case name == "":
+	switch name {
+	case "":
 		add(field+".name", "required")
-	case name == self:
+	case self:
 		add(field+".name", "a component cannot depend on itself")
 	default:
 		if prev, dup := names[name]; dup {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("fuzz.yaml", data)
 		if err != nil {
-			if _, ok := err.(*ValidationError); !ok {
+			if !errors.As(err, new(*ValidationError)) {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			if strings.TrimSpace(err.Error()) == "" {
@@ -43,8 +44,7 @@ func FuzzParse(f *testing.F) {
 			}
 			p, err := Resolve(c, nil, Request{Kind: Install, Names: []string{comp.Name}})
 			if err != nil {
-				switch err.(type) {
-				case *ConflictError, *CycleError:
+				if errors.As(err, new(*ConflictError)) || errors.As(err, new(*CycleError)) {
 					continue
 				}
 				t.Fatalf("install %s: %T %v", comp.Name, err, err)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -133,7 +134,7 @@ func (p *Plan) Apply(installed []Installed) []Installed {
 		if s.To != "" {
 			in.Version = s.To
 		}
-		if s.Reason != "" && !(in.Explicit() && s.Reason == ReasonRequested) {
+		if s.Reason != "" && (!in.Explicit() || s.Reason != ReasonRequested) {
 			in.Reason = s.Reason
 		}
 		out = append(out, in)
@@ -496,7 +497,7 @@ func (r *resolution) spec() *spec {
 		}
 		set := r.lower(p, &e.v)
 		if r.isRoot(p) {
-			set = set.or(nd.nil_)
+			set = set.or(nd.absent)
 		}
 		if !set.empty() {
 			sp.facts = append(sp.facts, &incompat{terms: []term{{p, set}}, kind: causeInstalled, pkg: p, ver: e.version})
@@ -511,7 +512,7 @@ func (r *resolution) spec() *spec {
 		for _, o := range r.ix.nodes[q].vers[e.vi].Optional {
 			m := r.ix.byName[o.Name]
 			if r.inst[m] != nil && !r.isRoot(m) {
-				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].nil_}},
+				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].absent}},
 					kind: causeMember, pkg: q, member: m})
 			}
 		}
@@ -529,7 +530,7 @@ func (r *resolution) spec() *spec {
 			if _, pinned := r.pins[p]; pinned || r.inst[p] != nil {
 				continue
 			}
-			inc := &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1}
+			inc := &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 			if slices.Contains(r.with, p) && !slices.Contains(r.names, p) {
 				inc.member = p
 			}
@@ -574,7 +575,7 @@ func (r *resolution) solve() (*Plan, error) {
 	sol, err := sv.solve()
 	r.stats = solveStats{conflicts: sv.conflicts, decisions: sv.decisions}
 	if err != nil {
-		if u, ok := err.(*errUnsat); ok {
+		if u := (*errUnsat)(nil); errors.As(err, &u) {
 			return nil, r.explain(sp, u.inc, sv.conflicts)
 		}
 		return nil, fmt.Errorf("%s: %w", r.describe(), err)

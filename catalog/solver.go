@@ -755,8 +755,8 @@ func (s *solver) backjump(level int32) {
 		return
 	}
 	start := s.levelStart[level+1]
-	tail := append(s.tailBuf[:0], s.assigns[start:]...)
-	s.tailBuf = tail
+	s.tailBuf = append(s.tailBuf[:0], s.assigns[start:]...)
+	tail := s.tailBuf
 	s.assigns = s.assigns[:start]
 	s.levelStart = s.levelStart[:level+1]
 	s.level = level

@@ -142,8 +142,6 @@ func (a vset) disjoint(b vset) bool {
 	return true
 }
 
-func (a vset) equal(b vset) bool { return a.subsetOf(b) && b.subsetOf(a) }
-
 func (a vset) count() int {
 	if a.big == nil {
 		return bits.OnesCount64(a.w)
