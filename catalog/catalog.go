@@ -46,7 +46,7 @@ func New(source string, components []*Component) (*Catalog, error) {
 	cc := newConstraintCache()
 	var problems []Problem
 	var ok []*Component
-	broken := map[string]bool{}
+	broken := map[*Component]bool{}
 	for i, comp := range components {
 		if comp == nil {
 			problems = append(problems, Problem{File: source, Field: fmt.Sprintf("components[%d]", i), Message: "nil component"})
@@ -59,10 +59,9 @@ func New(source string, components []*Component) (*Catalog, error) {
 		for _, p := range ps {
 			problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: p.field, Message: p.msg})
 		}
-		if len(ps) == 0 {
-			ok = append(ok, comp)
-		} else {
-			broken[comp.Name] = true
+		ok = append(ok, comp)
+		if len(ps) > 0 {
+			broken[comp] = true
 		}
 	}
 	return build(source, ok, broken, problems)
@@ -70,12 +69,16 @@ func New(source string, components []*Component) (*Catalog, error) {
 
 // build checks what spans components (duplicate names, references, constraints that
 // match nothing) and compiles the resolver's index.
-func build(source string, comps []*Component, broken map[string]bool, problems []Problem) (*Catalog, error) {
+func build(source string, comps []*Component, broken map[*Component]bool, problems []Problem) (*Catalog, error) {
 	byName := make(map[string]*Component, len(comps))
 	for _, comp := range comps {
 		if prev, dup := byName[comp.Name]; dup {
-			problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: "name",
-				Message: fmt.Sprintf("duplicate component; already defined in %s", prev.Source)})
+			where := prev.Source
+			if prev.doc > 0 {
+				where += fmt.Sprintf(" (document %d)", prev.doc)
+			}
+			problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: "name",
+				Message: "duplicate component; already defined in " + where})
 			continue
 		}
 		byName[comp.Name] = comp
@@ -87,21 +90,24 @@ func build(source string, comps []*Component, broken map[string]bool, problems [
 		for i := range comp.Versions {
 			v := &comp.Versions[i]
 			check := func(field, name, cons string, c *constraint) {
-				if broken[name] {
-					return // reported where it is defined
+				if name == "" || name == comp.Name {
+					return // reported by validateComponent
 				}
 				target, ok := byName[name]
 				if !ok {
-					problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: field + ".name",
+					problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field + ".name",
 						Message: fmt.Sprintf("unknown component %q", name)})
 					return
+				}
+				if c == nil || broken[target] || broken[comp] {
+					return // the constraint or the target's versions have problems of their own
 				}
 				for j := range target.Versions {
 					if c.match(&target.Versions[j].v) {
 						return
 					}
 				}
-				problems = append(problems, Problem{File: comp.Source, Component: comp.Name, Field: field + ".constraint",
+				problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field + ".constraint",
 					Message: fmt.Sprintf("%q matches no version of %s (%s)", cons, name, versionList(target))})
 			}
 			for j, r := range v.Requires {
@@ -113,6 +119,9 @@ func build(source string, comps []*Component, broken map[string]bool, problems [
 		}
 	}
 	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(a, b Problem) int {
+			return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
+		})
 		return nil, &ValidationError{Problems: problems}
 	}
 	sorted := slices.Clone(comps)
@@ -129,7 +138,7 @@ func versionList(c *Component) string {
 	var vs []string
 	for i, v := range c.Versions {
 		if i == show {
-			vs = append(vs, fmt.Sprintf("and %d more", len(c.Versions)-show))
+			vs = append(vs, fmt.Sprintf("%d more", len(c.Versions)-show))
 			break
 		}
 		vs = append(vs, v.Version)

@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -10,8 +12,11 @@ import (
 // hintBudget bounds the conflicts each hint's trial resolution may take.
 const hintBudget = 2000
 
-// maxHints bounds the hints of one error.
-const maxHints = 3
+// maxHints bounds the hints of one error, maxHintTries the relaxations tried for them.
+const (
+	maxHints     = 3
+	maxHintTries = 8
+)
 
 // leaves returns the external incompatibilities (facts and catalog requirements) that
 // the derivation of inc used, in a stable order.
@@ -36,7 +41,19 @@ func leaves(inc *incompat) []*incompat {
 }
 
 // explain turns a proof of unsatisfiability into a *ConflictError or *CycleError.
-func (r *resolution) explain(sp *spec, inc *incompat) error {
+//
+// Installed dependencies are never downgraded, and that alone often makes a proof: "cnpg
+// 2.0.0 is installed and is not downgraded". True, but what the user needs to hear is who
+// holds cnpg there, so the explanation comes from the problem without that rule for
+// dependencies when it is unsatisfiable too ("open-banking 2.0.0 requires cnpg ^2.0").
+func (r *resolution) explain(sp *spec, inc *incompat, conflicts int) error {
+	loose := r.withoutDependencyFloors(sp)
+	loose.budget = max(1000, 4*conflicts)
+	if _, err := newSolver(r.ix, loose).solve(); err != nil {
+		if u := (*errUnsat)(nil); errors.As(err, &u) {
+			inc = u.inc
+		}
+	}
 	ls := leaves(inc)
 	hints := r.hints(sp, ls)
 	for _, l := range ls {
@@ -61,6 +78,16 @@ func (r *resolution) explain(sp *spec, inc *incompat) error {
 		ce.Hints = []string{"no single change to the request resolves this; the versions in the catalog do not fit together"}
 	}
 	return ce
+}
+
+// withoutDependencyFloors copies sp without the no-downgrade rule of installed components
+// that are not roots.
+func (r *resolution) withoutDependencyFloors(sp *spec) *spec {
+	out := *sp
+	out.facts = slices.DeleteFunc(slices.Clone(sp.facts), func(f *incompat) bool {
+		return f.kind == causeInstalled && !r.isRoot(f.pkg)
+	})
+	return &out
 }
 
 // setDesc describes versions s of p; "" when s holds every version.
@@ -122,7 +149,7 @@ func (r *resolution) fact(l *incompat) string {
 	case causePinned:
 		return fmt.Sprintf("%s %s is requested", r.name(l.pkg), l.ver)
 	case causeInstalled:
-		return fmt.Sprintf("%s %s is installed and is not downgraded", r.name(l.pkg), l.ver)
+		return r.installedSentence(l)
 	case causeWith:
 		return fmt.Sprintf("only %s offers the optional member %s", r.nameSet(l.pkg, r.ix.nodes[l.pkg].all.minus(l.terms[0].set)), r.name(l.member))
 	case causePrerelease:
@@ -137,6 +164,13 @@ func (r *resolution) fact(l *incompat) string {
 		return "dependency cycle " + strings.Join(names, " → ")
 	}
 	return "unknown fact"
+}
+
+func (r *resolution) installedSentence(l *incompat) string {
+	if e := r.inst[l.pkg]; e != nil && !e.explicit && e.reason != "" {
+		return fmt.Sprintf("%s %s is installed (%s) and is not downgraded", r.name(l.pkg), l.ver, e.reason)
+	}
+	return fmt.Sprintf("%s %s is installed and is not downgraded", r.name(l.pkg), l.ver)
 }
 
 // restriction is one leaf that limits the versions of a component.
@@ -183,21 +217,33 @@ func (r *resolution) conflicts(ls []*incompat) []string {
 	slices.SortFunc(points, func(a, b int32) int { return cmp.Compare(r.ix.rank[a], r.ix.rank[b]) })
 	var out []string
 	for _, p := range points {
-		var parts []string
 		rs := restr[p]
 		slices.SortStableFunc(rs, func(a, b restriction) int {
 			return cmp.Compare(r.restrOrder(a, roots, into), r.restrOrder(b, roots, into))
 		})
-		seen := map[string]bool{}
+		// One clause per source: the versions of one component are alternatives.
+		var sources []string
+		clauses := map[string][]string{}
 		for _, x := range rs {
 			s := r.restrSentence(p, x, roots, into)
-			if !seen[s] {
-				seen[s] = true
-				parts = append(parts, s)
+			if !slices.Contains(clauses[x.source], s) {
+				if len(clauses[x.source]) == 0 {
+					sources = append(sources, x.source)
+				}
+				clauses[x.source] = append(clauses[x.source], s)
 			}
 		}
-		if len(parts) < 2 {
+		if len(sources) < 2 {
 			continue
+		}
+		parts := make([]string, len(sources))
+		for i, src := range sources {
+			cl := clauses[src]
+			if len(cl) > 2 { // many versions of one component, each with its own requirement
+				parts[i] = fmt.Sprintf("%s (and %d similar requirements of other versions of %s)", cl[0], len(cl)-1, strings.TrimPrefix(src, "c:"))
+				continue
+			}
+			parts[i] = strings.Join(cl, " and ")
 		}
 		out = append(out, parts[0]+" but "+strings.Join(parts[1:], " and "))
 	}
@@ -269,7 +315,7 @@ func (r *resolution) restrSentence(p int32, x restriction, roots map[int32]*inco
 	case causePinned:
 		return fmt.Sprintf("%s %s is requested", r.name(p), l.ver)
 	case causeInstalled:
-		return fmt.Sprintf("%s %s is installed and is not downgraded", r.name(p), l.ver)
+		return r.installedSentence(l)
 	case causePrerelease:
 		return fmt.Sprintf("only pre-releases of %s would fit, and pre-releases are used only when pinned", r.name(p))
 	case causeWith:
@@ -302,21 +348,33 @@ func (r *resolution) restrSentence(p int32, x restriction, roots map[int32]*inco
 		hops = append(hops, hop)
 	}
 	hops = append(hops, r.name(p)+" "+g.cons)
-	return fmt.Sprintf("%s %s %s %s (via %s)", head, verb, r.name(p), g.cons, strings.Join(hops, " → "))
+	return fmt.Sprintf("%s %s %s %s (via %s)", head, verb, r.name(p), g.cons, strings.Join(elide(hops), " → "))
 }
 
-// hints tries, for each fact the proof used, the request without that fact, and reports
-// the relaxations that make it satisfiable.
+// elide shortens a long chain to its first and last hops.
+func elide(hops []string) []string {
+	const keep = 3
+	if len(hops) <= 2*keep+1 {
+		return hops
+	}
+	out := slices.Clone(hops[:keep])
+	out = append(out, fmt.Sprintf("… %d more …", len(hops)-2*keep))
+	return append(out, hops[len(hops)-keep:]...)
+}
+
+// hints tries relaxations of the request suggested by the facts the proof used, and
+// reports those that make it satisfiable: downgrades, uninstalling an installed
+// component (with what only it needs), dropping a pin or an optional member, a
+// pre-release.
 func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 	var out []string
 	tried := map[string]bool{}
 	try := func(key string, relax func(*spec), describe func(sol []int32) string) {
-		if len(out) >= maxHints || tried[key] {
+		if len(out) >= maxHints || tried[key] || len(tried) >= maxHintTries {
 			return
 		}
 		tried[key] = true
-		rs := &spec{prefer: sp.prefer, first: sp.first, allowPre: sp.allowPre, budget: hintBudget}
-		rs.facts = slices.Clone(sp.facts)
+		rs := &spec{facts: slices.Clone(sp.facts), prefer: sp.prefer, first: sp.first, allowPre: sp.allowPre, budget: hintBudget}
 		relax(rs)
 		sol, err := newSolver(r.ix, rs).solve()
 		if err != nil {
@@ -326,62 +384,45 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 			out = append(out, h)
 		}
 	}
-	without := func(drop func(*incompat) bool) func(*spec) {
-		return func(rs *spec) {
-			rs.facts = slices.DeleteFunc(rs.facts, drop)
-		}
+	drop := func(rs *spec, f func(*incompat) bool) { rs.facts = slices.DeleteFunc(rs.facts, f) }
+	present := func(p int32) *incompat {
+		return &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 	}
-	ver := func(sol []int32, p int32) (string, bool) {
-		if sol[p] < 0 {
-			return "", false
+	ver := func(sol []int32, p int32) string { return r.ix.nodes[p].vers[sol[p]].Version }
+	// Installed components the proof involves, directly or as what holds a dependency.
+	var holders []int32
+	og := r.installedGraph()
+	for _, l := range ls {
+		if l.kind != causeInstalled && l.kind != causeMember {
+			continue
 		}
-		return r.ix.nodes[p].vers[sol[p]].Version, true
+		for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+			if r.isRoot(p) && (p == l.pkg || reach(og, []int32{p})[l.pkg]) && !slices.Contains(holders, p) {
+				holders = append(holders, p)
+			}
+		}
 	}
 	for _, l := range ls {
 		p := l.pkg
 		switch l.kind {
-		case causeInstalled:
-			e := r.inst[p]
-			try(fmt.Sprintf("down:%d", p), func(rs *spec) {
-				rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
-				if r.isRoot(p) {
-					rs.facts = append(rs.facts, &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1})
-				}
-			}, func(sol []int32) string {
-				if v, ok := ver(sol, p); ok && e != nil && r.ix.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
-					return fmt.Sprintf("%s %s would fit: downgrade %s from %s (pin %s %s and allow downgrades)", r.name(p), v, r.name(p), e.version, r.name(p), v)
-				}
-				return ""
-			})
-			if e != nil && r.isRoot(p) && r.ix.nodes[p].comp.Category != CategoryMandatory &&
-				!slices.Contains(r.names, p) && !slices.Contains(r.with, p) && !r.targets[p] {
-				try(fmt.Sprintf("rm:%d", p), func(rs *spec) {
-					rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
-				}, func(sol []int32) string {
-					if sol[p] < 0 {
-						return fmt.Sprintf("it would fit without %s %s (uninstall %s first)", r.name(p), e.version, r.name(p))
-					}
-					return ""
-				})
-			}
 		case causePinned:
 			try(fmt.Sprintf("pin:%d", p), func(rs *spec) {
-				rs.facts = slices.DeleteFunc(rs.facts, func(f *incompat) bool { return f == l })
-				rs.facts = append(rs.facts, &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1})
+				drop(rs, func(f *incompat) bool { return f == l })
+				rs.facts = append(rs.facts, present(p))
 				if e := r.inst[p]; e != nil && !r.req.AllowDowngrade {
 					if low := r.lower(p, &e.v); !low.empty() {
 						rs.facts = append(rs.facts, &incompat{terms: []term{{p, low}}, kind: causeInstalled, pkg: p, ver: e.version})
 					}
 				}
 			}, func(sol []int32) string {
-				if v, ok := ver(sol, p); ok {
-					return fmt.Sprintf("%s %s would fit instead of the requested %s", r.name(p), v, l.ver)
+				if sol[p] >= 0 {
+					return fmt.Sprintf("%s %s would fit instead of the requested %s", r.name(p), ver(sol, p), l.ver)
 				}
 				return ""
 			})
 		case causeMember:
 			m := l.member
-			try(fmt.Sprintf("member:%d", m), without(func(f *incompat) bool { return f == l }), func(sol []int32) string {
+			try(fmt.Sprintf("member:%d", m), func(rs *spec) { drop(rs, func(f *incompat) bool { return f == l }) }, func([]int32) string {
 				return fmt.Sprintf("it would fit without the optional member %s (uninstall %s first)", r.name(m), r.name(m))
 			})
 		case causeWith, causeRequested:
@@ -389,9 +430,9 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 			if m < 0 {
 				continue
 			}
-			try(fmt.Sprintf("with:%d", m), without(func(f *incompat) bool {
-				return (f.kind == causeWith || f.kind == causeRequested) && f.member == m
-			}), func([]int32) string {
+			try(fmt.Sprintf("with:%d", m), func(rs *spec) {
+				drop(rs, func(f *incompat) bool { return (f.kind == causeWith || f.kind == causeRequested) && f.member == m })
+			}, func([]int32) string {
 				return fmt.Sprintf("it would fit without the optional member %s", r.name(m))
 			})
 		case causePrerelease:
@@ -403,12 +444,69 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 				allow[p] = r.ix.nodes[p].pre
 				rs.allowPre = allow
 			}, func(sol []int32) string {
-				if v, ok := ver(sol, p); ok && r.ix.nodes[p].vers[sol[p]].prer {
-					return fmt.Sprintf("the pre-release %s %s would fit; pin it to use it", r.name(p), v)
+				if sol[p] >= 0 && r.ix.nodes[p].vers[sol[p]].prer {
+					return fmt.Sprintf("the pre-release %s %s would fit; pin it to use it", r.name(p), ver(sol, p))
 				}
 				return ""
 			})
 		}
 	}
+	if len(holders) > 0 {
+		try("downgrade", func(rs *spec) {
+			drop(rs, func(f *incompat) bool { return f.kind == causeInstalled })
+			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+				if _, pinned := r.pins[p]; !pinned && r.isRoot(p) {
+					rs.facts = append(rs.facts, present(p))
+				}
+			}
+		}, func(sol []int32) string {
+			var downs []string
+			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+				if e := r.inst[p]; sol[p] >= 0 && r.ix.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
+					downs = append(downs, fmt.Sprintf("%s %s → %s", r.name(p), e.version, ver(sol, p)))
+				}
+			}
+			if len(downs) == 0 {
+				return ""
+			}
+			return fmt.Sprintf("it would fit with downgrades: %s (pin those versions and allow downgrades)", strings.Join(downs, ", "))
+		})
+	}
+	for _, p := range holders {
+		e := r.inst[p]
+		if r.ix.nodes[p].comp.Category == CategoryMandatory || slices.Contains(r.names, p) || slices.Contains(r.with, p) || r.targets[p] {
+			continue
+		}
+		gone := r.prunedWithout(p, og)
+		try(fmt.Sprintf("rm:%d", p), func(rs *spec) {
+			drop(rs, func(f *incompat) bool {
+				return (f.kind == causeInstalled && gone[f.pkg]) || (f.kind == causeMember && (gone[f.pkg] || gone[f.member]))
+			})
+		}, func(sol []int32) string {
+			if sol[p] < 0 {
+				return fmt.Sprintf("it would fit without %s %s (uninstall %s first)", r.name(p), e.version, r.name(p))
+			}
+			return ""
+		})
+	}
 	return out
+}
+
+// prunedWithout returns the installed components that uninstalling p would remove: p and
+// whatever only it needs.
+func (r *resolution) prunedWithout(p int32, og graph) map[int32]bool {
+	var roots []int32
+	for q, e := range r.inst {
+		if q != p && (e.explicit || r.ix.nodes[q].comp.Category == CategoryMandatory || slices.Contains(r.names, q) || r.targets[q]) {
+			roots = append(roots, q)
+		}
+	}
+	keep := reach(og, roots)
+	gone := map[int32]bool{}
+	for q := range r.inst {
+		if !keep[q] {
+			gone[q] = true
+		}
+	}
+	return gone
 }

@@ -19,15 +19,29 @@ type index struct {
 }
 
 type node struct {
-	comp *Component
-	vers []*Version // ascending
-	n    int        // number of versions; bit n is "absent"
-	all  vset       // every version
-	full vset       // every version and absent
-	nil_ vset       // absent only
-	pre  vset       // pre-release versions
+	comp   *Component
+	vers   []*Version // ascending
+	n      int        // number of versions; bit n is "absent"
+	all    vset       // every version
+	full   vset       // every version and absent
+	absent vset       // absent only
+	pre    vset       // pre-release versions
 	// edges[i] lists the edge groups of version i.
 	edges [][]int32
+	// incid lists the requirement incompatibilities the component takes part in, from
+	// its side: its term, the other component and term.
+	incid []incidence
+}
+
+// incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
+// of its two components, laid out for the solver's propagation loop.
+type incidence struct {
+	inc   *incompat
+	my    vset  // this component's term
+	other vset  // the other component's term
+	pkg   int32 // the other component
+	src   int32 // the component whose requirement it is (from)
+	out   bool  // this component is src
 }
 
 // edgeGroup is one requirement (or optional-member constraint) shared by the versions in
@@ -38,6 +52,9 @@ type edgeGroup struct {
 	cons     string
 	fromSet  vset // versions of from that state exactly this requirement
 	match    vset // versions of to that satisfy it
+	// inc is the incompatibility {from ∈ fromSet, to ∉ match} (for an optional member,
+	// absence is fine); nil when it forbids nothing.
+	inc *incompat
 }
 
 func newIndex(comps []*Component) *index {
@@ -60,7 +77,7 @@ func newIndex(comps []*Component) *index {
 		}
 		nd.all = rangeSet(nd.n)
 		nd.full = rangeSet(nd.n + 1)
-		nd.nil_ = bitSet(nd.n)
+		nd.absent = bitSet(nd.n)
 		nd.edges = make([][]int32, nd.n)
 	}
 	type key struct {
@@ -99,8 +116,35 @@ func newIndex(comps []*Component) *index {
 			}
 		}
 	}
+	for g := range ix.groups {
+		e := &ix.groups[g]
+		e.inc = depIncompat(ix, int32(g))
+		if e.inc == nil {
+			continue
+		}
+		ft, tt := e.inc.terms[0], e.inc.terms[1]
+		ix.nodes[e.from].incid = append(ix.nodes[e.from].incid, incidence{inc: e.inc, my: ft.set, other: tt.set, pkg: e.to, src: e.from, out: true})
+		ix.nodes[e.to].incid = append(ix.nodes[e.to].incid, incidence{inc: e.inc, my: tt.set, other: ft.set, pkg: e.from, src: e.from})
+	}
 	ix.rank = ix.topoRank()
 	return ix
+}
+
+// depIncompat is the incompatibility of an edge group: {from ∈ fromSet, to ∉ match}; for
+// an optional member, absence of the member is fine.
+func depIncompat(ix *index, g int32) *incompat {
+	e := &ix.groups[g]
+	tn := &ix.nodes[e.to]
+	var toSet vset
+	if e.optional {
+		toSet = tn.all.minus(e.match)
+		if toSet.empty() {
+			return nil // the constraint allows every version: nothing to enforce
+		}
+	} else {
+		toSet = tn.full.minus(e.match)
+	}
+	return &incompat{terms: []term{{e.from, e.fromSet}, {e.to, toSet}}, kind: causeDependency, group: g, w: [2]int32{0, 1}}
 }
 
 // successors returns the components p may depend on (any version, requirement or

@@ -122,7 +122,7 @@ func loadFS(fsys fs.FS, dir, prefix string) (*Catalog, error) {
 	var (
 		comps    []*Component
 		problems []Problem
-		broken   = map[string]bool{}
+		broken   = map[*Component]bool{}
 	)
 	for _, n := range names {
 		f, err := fsys.Open(path.Join(dir, n))

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -46,9 +47,9 @@ type fileComponent struct {
 const maxCatalogBytes = 16 << 20
 
 // parseFile parses every document of one file. Components come back with Source set;
-// problems carry file, document, component and field. broken names the components that
-// have problems, so references to them are not reported again.
-func parseFile(name string, data []byte) (comps []*Component, broken map[string]bool, problems []Problem) {
+// problems carry file, document, component and field. Components with problems come back
+// too (marked broken) so that references to them and duplicates are still checked.
+func parseFile(name string, data []byte) (comps []*Component, broken map[*Component]bool, problems []Problem) {
 	if len(data) > maxCatalogBytes {
 		return nil, nil, []Problem{{File: name, Message: fmt.Sprintf("larger than %d bytes", maxCatalogBytes)}}
 	}
@@ -57,7 +58,7 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[string]
 	for _, d := range docs {
 		js, err := yaml.YAMLToJSONStrict(d.data)
 		if err != nil {
-			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("document starting at line %d: %v", d.line, err)})
+			problems = append(problems, Problem{File: name, Message: yamlError(err, d.line)})
 			continue
 		}
 		if t := bytes.TrimSpace(js); len(t) == 0 || string(t) == "null" {
@@ -69,7 +70,7 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[string]
 	if len(nonEmpty) == 0 && len(problems) == 0 {
 		return nil, nil, []Problem{{File: name, Message: "no component documents"}}
 	}
-	broken = map[string]bool{}
+	broken = map[*Component]bool{}
 	for i, d := range nonEmpty {
 		docNo := 0
 		if len(nonEmpty) > 1 {
@@ -77,14 +78,27 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[string]
 		}
 		c, ps := decodeComponent(name, docNo, d.json)
 		problems = append(problems, ps...)
-		switch {
-		case c != nil:
+		if c != nil {
 			comps = append(comps, c)
-		case len(ps) > 0 && ps[0].Component != "":
-			broken[ps[0].Component] = true
+			if len(ps) > 0 {
+				broken[c] = true
+			}
 		}
 	}
 	return comps, broken, problems
+}
+
+var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): `)
+
+// yamlError turns a YAML syntax error into "line N: message" with N counted from the
+// start of the file.
+func yamlError(err error, start int) string {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return fmt.Sprintf("line %d: %s", n+start-1, msg[len(m[0]):])
+	}
+	return fmt.Sprintf("document starting at line %d: %s", start, strings.TrimPrefix(msg, "error converting YAML to JSON: "))
 }
 
 type docChunk struct {
@@ -143,7 +157,11 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 	}
 	checkShape("", raw, componentShape, add)
 	if len(problems) > 0 {
-		return nil, problems
+		if name == "" {
+			return nil, problems
+		}
+		// A stub, so that references to the component are not reported as unknown.
+		return &Component{Name: name, Source: file, doc: doc}, problems
 	}
 	var fc fileComponent
 	if err := json.Unmarshal(js, &fc); err != nil { // cannot fail after checkShape
@@ -164,7 +182,7 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 		Name: fc.Name, DisplayName: fc.DisplayName, Category: Category(fc.Category),
 		Description: fc.Description, Namespace: fc.Namespace, Delivery: Delivery(fc.Delivery),
 		Chart: fc.Chart, Workloads: fc.Workloads, Endpoints: fc.Endpoints, Versions: fc.Versions,
-		Source: file,
+		Source: file, doc: doc,
 	}
 	if fc.Upgrade.Timeout != "" {
 		d, err := time.ParseDuration(fc.Upgrade.Timeout)
@@ -180,10 +198,7 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 	for _, p := range validateComponent(c, newConstraintCache()) {
 		add(p.field, "%s", p.msg)
 	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return c, nil
+	return c, problems
 }
 
 // shape describes the expected JSON structure of a document, so unknown fields and
@@ -400,14 +415,10 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 	}
 	chartSet := c.Chart.Repository != "" || c.Chart.Name != ""
 	if c.Delivery == DeliveryHelm || chartSet {
-		switch {
-		case c.Chart.Repository == "":
+		if c.Chart.Repository == "" {
 			add("chart.repository", "required for delivery %s", c.Delivery)
-		default:
-			u, err := url.Parse(c.Chart.Repository)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "oci") || u.Host == "" {
-				add("chart.repository", "%q must be an https://, http:// or oci:// URL", c.Chart.Repository)
-			}
+		} else if u, err := url.Parse(c.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "oci") || u.Host == "" {
+			add("chart.repository", "%q must be an https://, http:// or oci:// URL", c.Chart.Repository)
 		}
 		switch {
 		case c.Chart.Name == "":
@@ -480,7 +491,7 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 			add(vf+".version", "%q is not a semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (no \"v\" prefix)", v.Version)
 		} else {
 			v.sv, v.v, v.prer = sv, pv, pv.isPre()
-			key := sv.String()
+			key, _, _ := strings.Cut(sv.String(), "+") // build metadata does not count
 			if j, dup := seen[key]; dup {
 				add(vf+".version", "%s duplicates versions[%d]", v.Version, j)
 			}
@@ -520,10 +531,10 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 }
 
 func checkEdge(self, field, name, cons string, names map[string]string, cc constraintCache, add func(string, string, ...any)) *constraint {
-	switch {
-	case name == "":
+	switch name {
+	case "":
 		add(field+".name", "required")
-	case name == self:
+	case self:
 		add(field+".name", "a component cannot depend on itself")
 	default:
 		if prev, dup := names[name]; dup {

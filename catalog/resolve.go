@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -132,7 +134,7 @@ func (p *Plan) Apply(installed []Installed) []Installed {
 		if s.To != "" {
 			in.Version = s.To
 		}
-		if s.Reason != "" && !(in.Explicit() && s.Reason == ReasonRequested) {
+		if s.Reason != "" && (!in.Explicit() || s.Reason != ReasonRequested) {
 			in.Reason = s.Reason
 		}
 		out = append(out, in)
@@ -157,17 +159,29 @@ func (p *Plan) Apply(installed []Installed) []Installed {
 // installed. Every plan prunes components that are not explicit, not mandatory and no
 // longer needed by anything.
 func Resolve(c *Catalog, installed []Installed, req Request) (*Plan, error) {
+	p, _, err := resolve(c, installed, req)
+	return p, err
+}
+
+// solveStats are the search statistics of one resolution (benchmarks report them).
+type solveStats struct {
+	conflicts, decisions int
+}
+
+func resolve(c *Catalog, installed []Installed, req Request) (*Plan, solveStats, error) {
 	if c == nil {
-		return nil, &InputError{Problems: []string{"no catalog"}}
+		return nil, solveStats{}, &InputError{Problems: []string{"no catalog"}}
 	}
 	r, err := newResolution(c, installed, req)
 	if err != nil {
-		return nil, err
+		return nil, solveStats{}, err
 	}
 	if req.Kind == Uninstall {
-		return r.uninstall()
+		p, err := r.uninstall()
+		return p, solveStats{}, err
 	}
-	return r.solve()
+	p, err := r.solve()
+	return p, r.stats, err
 }
 
 // resolution holds one Resolve call's validated input.
@@ -182,6 +196,10 @@ type resolution struct {
 	with      []int32
 	pins      map[int32]int // version index
 	targets   map[int32]bool
+	stats     solveStats
+	named     []bool // by component: in names
+	withed    []bool // by component: in with
+	closures  map[int32][]bool
 }
 
 type instEntry struct {
@@ -264,12 +282,20 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		return out
 	}
 	r.names = dedup(req.Names)
+	r.named = make([]bool, len(r.ix.nodes))
+	r.withed = make([]bool, len(r.ix.nodes))
+	for _, p := range r.names {
+		r.named[p] = true
+	}
 	switch req.Kind {
 	case Install:
 		if len(req.Names) == 0 {
 			bad("install needs at least one component")
 		}
 		r.with = dedup(req.With)
+		for _, p := range r.with {
+			r.withed[p] = true
+		}
 		for _, m := range r.with {
 			offers := false
 			for _, p := range r.names {
@@ -363,7 +389,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		r.pins[p] = vi
 	}
 	// Installed versions the catalog does not have can only be upgraded away from.
-	for _, p := range slices.Sorted(mapKeys(r.inst)) {
+	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 		e := r.inst[p]
 		if e.vi >= 0 || req.Kind == Uninstall && slices.Contains(r.names, p) {
 			continue
@@ -377,16 +403,6 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		return nil, &InputError{Problems: problems}
 	}
 	return r, nil
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (r *resolution) name(p int32) string { return r.ix.nodes[p].comp.Name }
@@ -434,7 +450,7 @@ func (r *resolution) offers(p, m int32) vset {
 }
 
 func (r *resolution) suggest(n string) string {
-	best, bestD := "", 3
+	best, bestD := "", min(2, len(n)/3+1)+1
 	for _, nd := range r.ix.nodes {
 		if d := editDistance(n, nd.comp.Name); d < bestD || d == bestD && nd.comp.Name < best {
 			best, bestD = nd.comp.Name, d
@@ -457,7 +473,7 @@ func (r *resolution) lower(p int32, v *ver) vset {
 // roots are the components that must be in the result: explicit and mandatory installed
 // components, the request's names and optional members, and upgrade targets.
 func (r *resolution) isRoot(p int32) bool {
-	if slices.Contains(r.names, p) || slices.Contains(r.with, p) || r.targets[p] {
+	if r.named[p] || r.withed[p] || r.targets[p] {
 		return true
 	}
 	e := r.inst[p]
@@ -467,7 +483,7 @@ func (r *resolution) isRoot(p int32) bool {
 // spec builds the solver problem.
 func (r *resolution) spec() *spec {
 	sp := &spec{prefer: map[int32]int{}, first: map[int32]bool{}, allowPre: map[int32]vset{}}
-	for _, p := range slices.Sorted(mapKeys(r.inst)) {
+	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 		e := r.inst[p]
 		nd := &r.ix.nodes[p]
 		if e.vi >= 0 && !r.targets[p] {
@@ -481,20 +497,22 @@ func (r *resolution) spec() *spec {
 		}
 		set := r.lower(p, &e.v)
 		if r.isRoot(p) {
-			set = set.or(nd.nil_)
+			set = set.or(nd.absent)
 		}
 		if !set.empty() {
 			sp.facts = append(sp.facts, &incompat{terms: []term{{p, set}}, kind: causeInstalled, pkg: p, ver: e.version})
 		}
 	}
 	// An installed optional member stays as long as a platform that offers it does.
-	for _, m := range slices.Sorted(mapKeys(r.inst)) {
-		if r.isRoot(m) {
+	for _, q := range slices.Sorted(maps.Keys(r.inst)) {
+		e := r.inst[q]
+		if e.vi < 0 {
 			continue
 		}
-		for _, q := range slices.Sorted(mapKeys(r.inst)) {
-			if e := r.inst[q]; e.vi >= 0 && r.offers(q, m).has(e.vi) {
-				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].nil_}},
+		for _, o := range r.ix.nodes[q].vers[e.vi].Optional {
+			m := r.ix.byName[o.Name]
+			if r.inst[m] != nil && !r.isRoot(m) {
+				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].absent}},
 					kind: causeMember, pkg: q, member: m})
 			}
 		}
@@ -512,7 +530,7 @@ func (r *resolution) spec() *spec {
 			if _, pinned := r.pins[p]; pinned || r.inst[p] != nil {
 				continue
 			}
-			inc := &incompat{terms: []term{{p, r.ix.nodes[p].nil_}}, kind: causeRequested, pkg: p, member: -1}
+			inc := &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 			if slices.Contains(r.with, p) && !slices.Contains(r.names, p) {
 				inc.member = p
 			}
@@ -553,58 +571,89 @@ func (r *resolution) describe() string {
 
 func (r *resolution) solve() (*Plan, error) {
 	sp := r.spec()
-	sol, err := newSolver(r.ix, sp).solve()
+	sv := newSolver(r.ix, sp)
+	sol, err := sv.solve()
+	r.stats = solveStats{conflicts: sv.conflicts, decisions: sv.decisions}
 	if err != nil {
-		if u, ok := err.(*errUnsat); ok {
-			return nil, r.explain(sp, u.inc)
+		if u := (*errUnsat)(nil); errors.As(err, &u) {
+			return nil, r.explain(sp, u.inc, sv.conflicts)
 		}
 		return nil, fmt.Errorf("%s: %w", r.describe(), err)
 	}
-	sel := map[int32]int{}
-	for p, v := range sol {
-		if v >= 0 {
-			sel[int32(p)] = int(v)
-		}
-	}
+	sel := selection(sol)
 	// Keep what the roots reach; everything else is not needed.
 	var roots []int32
-	for p := range sel {
-		if r.isRoot(p) {
-			roots = append(roots, p)
+	for p, v := range sel {
+		if v >= 0 && r.isRoot(int32(p)) {
+			roots = append(roots, int32(p))
 		}
 	}
-	slices.Sort(roots)
 	g := r.graph(sel)
 	keep := reach(g, roots)
-	for p := range sel {
-		if !keep[p] {
-			delete(sel, p)
+	for p, v := range sel {
+		if v >= 0 && !keep[p] {
+			sel[p] = -1
+			g[p] = nil
 		}
 	}
 	return r.plan(sel, g), nil
 }
 
+// selection holds a version index per component, -1 when it is absent.
+type selection []int32
+
+func (r *resolution) newSelection() selection {
+	sel := make(selection, len(r.ix.nodes))
+	for i := range sel {
+		sel[i] = -1
+	}
+	return sel
+}
+
+// members returns the selected components in name order.
+func (sel selection) members() []int32 {
+	var out []int32
+	for p, v := range sel {
+		if v >= 0 {
+			out = append(out, int32(p))
+		}
+	}
+	return out
+}
+
+// graph holds, per component, the components it depends on.
+type graph [][]int32
+
 // graph returns the dependency edges among the selected versions: requirements and
 // optional members that are present.
-func (r *resolution) graph(sel map[int32]int) map[int32][]int32 {
-	g := make(map[int32][]int32, len(sel))
+func (r *resolution) graph(sel selection) graph {
+	g := make(graph, len(sel))
+	size := 0
 	for p, vi := range sel {
-		var out []int32
+		if vi >= 0 {
+			size += len(r.ix.nodes[p].edges[vi])
+		}
+	}
+	buf := make([]int32, 0, size) // one allocation for all adjacency lists
+	for p, vi := range sel {
+		if vi < 0 {
+			continue
+		}
+		start := len(buf)
 		for _, gi := range r.ix.nodes[p].edges[vi] {
-			if to := r.ix.groups[gi].to; sel != nil {
-				if _, ok := sel[to]; ok && !slices.Contains(out, to) {
-					out = append(out, to)
-				}
+			if to := r.ix.groups[gi].to; sel[to] >= 0 && !slices.Contains(buf[start:], to) {
+				buf = append(buf, to)
 			}
 		}
+		out := buf[start:len(buf):len(buf)]
 		slices.Sort(out)
 		g[p] = out
 	}
 	return g
 }
 
-func reach(g map[int32][]int32, roots []int32) map[int32]bool {
-	seen := map[int32]bool{}
+func reach(g graph, roots []int32) []bool {
+	seen := make([]bool, len(g))
 	stack := slices.Clone(roots)
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
@@ -619,35 +668,50 @@ func reach(g map[int32][]int32, roots []int32) map[int32]bool {
 }
 
 // order returns ps with every component after the components it depends on (per g),
-// ties broken by name. Components in a cycle (impossible in a plan) come last.
-func (r *resolution) order(ps []int32, g map[int32][]int32) []int32 {
-	in := map[int32]bool{}
+// ties broken by name (component indexes follow names). Components in a cycle
+// (impossible in a plan) come last.
+func (r *resolution) order(ps []int32, g graph) []int32 {
+	n := len(g)
+	in := make([]bool, n)
 	for _, p := range ps {
 		in[p] = true
 	}
-	pending := map[int32]int{} // dependencies not yet placed
-	dependents := map[int32][]int32{}
+	pending := make([]int32, n) // dependencies not yet placed
+	// dependents[off[d]:off[d+1]] are the components of ps that depend on d.
+	off := make([]int32, n+1)
 	for _, p := range ps {
 		for _, d := range g[p] {
 			if in[d] {
 				pending[p]++
-				dependents[d] = append(dependents[d], p)
+				off[d+1]++
 			}
 		}
 	}
-	h := &int32Heap{less: func(a, b int32) bool { return r.name(a) < r.name(b) }}
+	for i := range n {
+		off[i+1] += off[i]
+	}
+	dependents := make([]int32, off[n])
+	fill := slices.Clone(off[:n])
+	for _, p := range ps {
+		for _, d := range g[p] {
+			if in[d] {
+				dependents[fill[d]] = p
+				fill[d]++
+			}
+		}
+	}
+	h := &int32Heap{less: func(a, b int32) bool { return a < b }}
 	for _, p := range ps {
 		if pending[p] == 0 {
 			h.push(p)
 		}
 	}
 	out := make([]int32, 0, len(ps))
-	placed := map[int32]bool{}
 	for h.len() > 0 {
 		p := h.pop()
 		out = append(out, p)
-		placed[p] = true
-		for _, d := range dependents[p] {
+		in[p] = false
+		for _, d := range dependents[off[p]:off[p+1]] {
 			if pending[d]--; pending[d] == 0 {
 				h.push(d)
 			}
@@ -655,41 +719,37 @@ func (r *resolution) order(ps []int32, g map[int32][]int32) []int32 {
 	}
 	var rest []int32
 	for _, p := range ps {
-		if !placed[p] {
+		if in[p] {
 			rest = append(rest, p)
 		}
 	}
-	slices.SortFunc(rest, func(a, b int32) int { return strings.Compare(r.name(a), r.name(b)) })
+	slices.Sort(rest)
 	return append(out, rest...)
 }
 
 // plan turns the final selection into steps.
-func (r *resolution) plan(sel map[int32]int, g map[int32][]int32) *Plan {
+func (r *resolution) plan(sel selection, g graph) *Plan {
 	reasons := r.reasons(sel, g)
-	// The request's reach: the components it names and what they depend on.
-	var focus []int32
-	switch {
-	case r.req.Kind == Install:
-		focus = append(slices.Clone(r.names), r.with...)
-	default:
+	// The request's reach: for install, the components it names and what they depend on;
+	// for upgrade, the components it upgrades.
+	var touched []bool
+	if r.req.Kind == Install {
+		touched = reach(g, append(slices.Clone(r.names), r.with...))
+	} else {
+		touched = make([]bool, len(sel))
 		for p := range r.targets {
-			focus = append(focus, p)
+			touched[p] = true
 		}
 	}
-	touched := reach(g, focus)
-	var present []int32
-	for p := range sel {
-		present = append(present, p)
-	}
 	var steps []Step
-	for _, p := range r.order(present, g) {
+	for _, p := range r.order(sel.members(), g) {
 		to := r.ix.nodes[p].vers[sel[p]].Version
 		st := Step{Component: r.name(p), To: to, Reason: reasons[p]}
 		e := r.inst[p]
 		switch {
 		case e == nil:
 			st.Action = ActionInstall
-		case e.vi == sel[p]:
+		case int32(e.vi) == sel[p]:
 			st.Action, st.From = ActionKeep, e.version
 		default:
 			st.From = e.version
@@ -705,7 +765,7 @@ func (r *resolution) plan(sel map[int32]int, g map[int32][]int32) *Plan {
 	}
 	var gone []int32
 	for p := range r.inst {
-		if _, ok := sel[p]; !ok {
+		if sel[p] < 0 {
 			gone = append(gone, p)
 		}
 	}
@@ -716,15 +776,17 @@ func (r *resolution) plan(sel map[int32]int, g map[int32][]int32) *Plan {
 // removals returns remove steps for gone, dependents before dependencies; requested
 // marks the components the user asked to remove.
 func (r *resolution) removals(gone []int32, requested map[int32]bool) []Step {
-	old := map[int32]int{}
-	for p, e := range r.inst {
-		old[p] = e.vi
-	}
+	slices.Sort(gone)
 	og := r.installedGraph()
-	ordered := r.order(gone, og)
+	rev := make(graph, len(og)) // dependency -> dependents
+	for p, ds := range og {
+		for _, d := range ds {
+			rev[d] = append(rev[d], int32(p))
+		}
+	}
+	ordered := r.order(gone, rev)
 	steps := make([]Step, 0, len(ordered)+len(r.unknown))
-	for i := len(ordered) - 1; i >= 0; i-- {
-		p := ordered[i]
+	for _, p := range ordered {
 		reason := ReasonNoLongerNeeded
 		if requested[p] {
 			reason = ReasonRequested
@@ -741,45 +803,54 @@ func (r *resolution) removals(gone []int32, requested map[int32]bool) []Step {
 
 // installedGraph is the dependency graph of the installed components whose versions the
 // catalog has.
-func (r *resolution) installedGraph() map[int32][]int32 {
-	sel := map[int32]int{}
+func (r *resolution) installedGraph() graph {
+	sel := r.newSelection()
 	for p, e := range r.inst {
 		if e.vi >= 0 {
-			sel[p] = e.vi
+			sel[p] = int32(e.vi)
 		}
 	}
 	return r.graph(sel)
 }
 
 // reasons says why each selected component is in the platform.
-func (r *resolution) reasons(sel map[int32]int, g map[int32][]int32) map[int32]string {
-	out := make(map[int32]string, len(sel))
-	// Owners: the first root, in a stable order, whose closure holds a component.
-	var order []int32
-	order = append(order, r.names...)
-	order = append(order, r.with...)
+func (r *resolution) reasons(sel selection, g graph) []string {
+	out := make([]string, len(sel))
+	// Owners: the first root, in a stable order, whose closure holds a component. One
+	// walk: a root only visits what earlier roots did not reach.
+	order := append(slices.Clone(r.names), r.with...)
 	var rest []int32
-	for p := range sel {
-		if r.isRoot(p) && !slices.Contains(order, p) {
+	for _, p := range sel.members() {
+		if r.isRoot(p) && !r.named[p] && !r.withed[p] {
 			rest = append(rest, p)
 		}
 	}
-	slices.SortFunc(rest, func(a, b int32) int {
-		return cmp.Compare(r.rootPos(a), r.rootPos(b))
-	})
+	slices.SortStableFunc(rest, func(a, b int32) int { return cmp.Compare(r.rootPos(a), r.rootPos(b)) })
 	order = append(order, rest...)
-	owner := map[int32]int32{}
+	owner := make([]int32, len(sel))
+	for i := range owner {
+		owner[i] = -1
+	}
+	seen := make([]bool, len(sel))
 	for _, root := range order {
-		if _, ok := sel[root]; !ok {
+		if sel[root] < 0 {
 			continue
 		}
-		for p := range reach(g, []int32{root}) {
-			if _, ok := owner[p]; !ok && p != root {
-				owner[p] = root
+		// The root itself stays unseen, so that a later root reaching it owns it.
+		stack := slices.Clone(g[root])
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[p] || p == root {
+				continue
 			}
+			seen[p] = true
+			owner[p] = root
+			stack = append(stack, g[p]...)
 		}
 	}
-	for p := range sel {
+	ownerReason := map[int32]string{}
+	for _, p := range sel.members() {
 		e := r.inst[p]
 		switch {
 		case e != nil && e.explicit:
@@ -787,18 +858,20 @@ func (r *resolution) reasons(sel map[int32]int, g map[int32][]int32) map[int32]s
 			if out[p] == "" {
 				out[p] = ReasonRequested
 			}
-		case r.req.Kind == Install && slices.Contains(r.names, p):
+		case r.req.Kind == Install && r.named[p]:
 			out[p] = ReasonRequested
 		case e != nil && r.reasonValid(e.reason, p, sel, g):
 			out[p] = e.reason
-		case slices.Contains(r.with, p) && r.optionalOf(p, sel) >= 0:
+		case r.withed[p] && r.optionalOf(p, sel) >= 0:
 			out[p] = optionalMemberOf + r.name(r.optionalOf(p, sel))
-		default:
-			if o, ok := owner[p]; ok {
-				out[p] = dependencyOf + r.name(o)
-			} else {
-				out[p] = ReasonRequested // a root with nothing above it
+		case owner[p] >= 0:
+			o := owner[p]
+			if ownerReason[o] == "" {
+				ownerReason[o] = dependencyOf + r.name(o)
 			}
+			out[p] = ownerReason[o]
+		default:
+			out[p] = ReasonRequested // a root with nothing above it
 		}
 	}
 	return out
@@ -813,32 +886,35 @@ func (r *resolution) rootPos(p int32) int {
 	return len(r.installed) + int(p)
 }
 
-// optionalOf returns the first requested (or else installed) component whose selected
-// version lists p as an optional member, or -1.
-func (r *resolution) optionalOf(p int32, sel map[int32]int) int32 {
-	cands := append(slices.Clone(r.names), r.with...)
-	var others []int32
-	for q := range sel {
-		others = append(others, q)
-	}
-	slices.SortFunc(others, func(a, b int32) int { return strings.Compare(r.name(a), r.name(b)) })
-	cands = append(cands, others...)
-	for _, q := range cands {
-		vi, ok := sel[q]
-		if !ok {
-			continue
+// optionalOf returns the first requested (or else selected, by name) component whose
+// selected version lists p as an optional member, or -1.
+func (r *resolution) optionalOf(p int32, sel selection) int32 {
+	offers := func(q int32) bool {
+		if sel[q] < 0 {
+			return false
 		}
-		for _, o := range r.ix.nodes[q].vers[vi].Optional {
+		for _, o := range r.ix.nodes[q].vers[sel[q]].Optional {
 			if r.ix.byName[o.Name] == p {
-				return q
+				return true
 			}
+		}
+		return false
+	}
+	for _, q := range r.names {
+		if offers(q) {
+			return q
+		}
+	}
+	for _, q := range sel.members() {
+		if offers(q) {
+			return q
 		}
 	}
 	return -1
 }
 
 // reasonValid reports whether an installed component's recorded reason still holds.
-func (r *resolution) reasonValid(reason string, p int32, sel map[int32]int, g map[int32][]int32) bool {
+func (r *resolution) reasonValid(reason string, p int32, sel selection, g graph) bool {
 	var name string
 	switch {
 	case strings.HasPrefix(reason, dependencyOf):
@@ -849,11 +925,16 @@ func (r *resolution) reasonValid(reason string, p int32, sel map[int32]int, g ma
 		return reason != ""
 	}
 	q, ok := r.ix.byName[name]
+	if !ok || sel[q] < 0 {
+		return false
+	}
+	if r.closures == nil {
+		r.closures = map[int32][]bool{}
+	}
+	c, ok := r.closures[q]
 	if !ok {
-		return false
+		c = reach(g, []int32{q})
+		r.closures[q] = c
 	}
-	if _, ok := sel[q]; !ok {
-		return false
-	}
-	return reach(g, []int32{q})[p]
+	return c[p]
 }

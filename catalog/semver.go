@@ -261,13 +261,14 @@ func (a *atom) match(v *ver, includePre bool) bool {
 			if c.major != v.major {
 				return true
 			}
-			if c.minor != v.minor && !a.minorDirty {
+			switch {
+			case c.minor != v.minor && !a.minorDirty:
 				return true
-			} else if a.minorDirty {
+			case a.minorDirty:
 				return false
-			} else if c.patch != v.patch && !a.patchDirty {
+			case c.patch != v.patch && !a.patchDirty:
 				return true
-			} else if a.patchDirty {
+			case a.patchDirty:
 				if v.isPre() || c.isPre() {
 					return cmpPre(v, c) != 0
 				}

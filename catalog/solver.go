@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The resolver is a conflict-driven solver in the style of PubGrub (Natalie Weizenbaum,
@@ -11,22 +13,32 @@ import (
 //   - A term constrains one component to a subset of its domain, which is its versions
 //     plus "absent" (vset bit n). An incompatibility is a set of terms that must not all
 //     hold at once: "ai-hub 1.0.0–1.2.0 requires cnpg ^1.24" is the incompatibility
-//     {ai-hub ∈ {1.0.0…1.2.0}, cnpg ∈ (absent or not ^1.24)}.
-//   - The partial solution is a stack of assignments: decisions (a component at one
+//     {ai-hub ∈ {1.0.0…1.2.0}, cnpg ∈ (absent or not ^1.24)}. A requirement covers every
+//     version that states it, so one conflict rules out a whole range of versions.
+//   - The partial solution is a trail of assignments: decisions (a component at one
 //     version) and derivations (a component restricted to a subset), each at a decision
 //     level. Unit propagation derives the negation of the one undecided term of an
-//     incompatibility whose other terms all hold.
+//     incompatibility whose other terms all hold. Requirements are compiled once per
+//     catalog and read from per-component incidence lists; other incompatibilities
+//     (facts, learnt ones) use two watched terms.
 //   - When an incompatibility is fully satisfied, conflict resolution resolves it with the
 //     causes of its most recent satisfiers until it would assert something at an earlier
-//     level, learns it, and backjumps there (non-chronological backtracking). The learnt
-//     incompatibilities make the search complete without revisiting the same conflict,
-//     and their derivation tree is what the error message explains.
-//   - A requirement is added for all versions that state the same requirement at once, so
-//     one conflict rules out a whole range of versions.
+//     level, learns it, and backtracks. The learnt incompatibilities make the search
+//     complete without revisiting the same conflict, and their derivation tree is what
+//     the error message explains.
+//   - Derivations are recorded at the level their reasons hold at, which may be below
+//     the current one, so that long backjumps can be replaced by chronological
+//     backtracking without losing them (Nadel and Ryvchin, "Chronological Backtracking",
+//     SAT 2018; Möhle and Biere, "Backing Backtracking", SAT 2019). In a platform of
+//     thousands of components, the decisions between a conflict and its cause are mostly
+//     unrelated and are not redone.
 //
-// Decisions go in a fixed order (the install request's names first, then every component
-// before the components it depends on) and pick the installed version when it is allowed,
-// otherwise the newest allowed version that is not an unpinned pre-release.
+// Decisions: a component with a single candidate left first; then the install request's
+// names; then every component before the components it depends on (ties by name). A
+// component's requirements join propagation as soon as it must be installed, not only
+// once it is decided. The version chosen is the installed one when allowed (else the
+// smallest allowed upgrade), otherwise the newest allowed version that is not an unpinned
+// pre-release.
 
 type term struct {
 	pkg int32
@@ -62,6 +74,16 @@ type incompat struct {
 	// causeCycle: the cycle, first component repeated last, and the edge groups used.
 	cycle       []int32
 	cycleGroups [][]int32
+	// w are the indexes of the two watched terms (w[1] = -1 for a single term).
+	w [2]int32
+}
+
+// watch is an incompatibility watching one of its terms; set is a copy of that term's
+// set, so the common case (the term is not satisfied) needs no pointer chasing.
+type watch struct {
+	inc *incompat
+	set vset
+	k   int32 // which of inc.w this is
 }
 
 type assignment struct {
@@ -69,37 +91,54 @@ type assignment struct {
 	set   vset // the decided version, or the derived term
 	level int32
 	cause *incompat // nil for a decision
-	prev  vset      // acc[pkg] before this assignment
 	dec   bool
+	prev  int32 // trail index of the previous assignment of pkg, or -1
 }
 
 // spec is one resolution problem.
 type spec struct {
-	facts    []*incompat
-	prefer   map[int32]int  // installed version index, kept when allowed
+	facts []*incompat
+	// prefer holds the installed version of components that are not upgrade targets:
+	// it is kept when allowed, and otherwise the smallest allowed upgrade is taken, so a
+	// forced upgrade cascades as little as possible (as in Go's minimal version
+	// selection). Everything else gets its newest allowed version.
+	prefer   map[int32]int
 	first    map[int32]bool // decided before everything else
 	allowPre map[int32]vset // pre-release versions that may be decided (pinned, installed)
 	budget   int            // maximum number of conflicts; 0 is unlimited
-	exclude  map[int32]bool // components that must stay absent (used by hints)
 }
 
 type solver struct {
 	ix *index
 	sp *spec
 
-	byPkg      [][]*incompat
-	assigns    []assignment
-	pkgAssigns [][]int32
-	acc        []vset
-	touched    []bool
-	decided    []int32
-	level      int32
+	// watches[p] holds the incompatibilities that watch a term of p (see propagate).
+	watches [][]watch
+	assigns []assignment
+	last    []int32 // trail index of each component's last assignment, or -1
+	scratch []int32
+	tailBuf []assignment
+	acc     []vset
+	decided []int32
+	level   int32
+	// levelStart[l] is the trail index of the decision that opened level l.
+	levelStart []int32
+	// pending are components whose assignments survived a backjump out of trail order;
+	// their consequences are propagated again.
+	pending []int32
+	mark    []bool // scratch for backjump
 
 	queue     int32Heap
 	inQueue   []bool
-	depAdded  []bool
+	forced    []int32 // components with one candidate left, decided first
+	isForced  []bool
 	preAdded  []bool
+	active    []bool  // the component's requirements take part in propagation
+	fresh     []bool  // active, but its requirements not yet evaluated in full
+	slot      []int32 // scratch for resolve
 	conflicts int
+	decisions int
+	dirty     []bool // the component changed since its incompatibilities were last checked
 }
 
 // errUnsat carries the incompatibility that proves a problem unsatisfiable.
@@ -109,21 +148,32 @@ func (e *errUnsat) Error() string { return "no solution" }
 
 var errBudget = errors.New("resolution budget exhausted")
 
+// chronoDistance is the backjump distance, in decision levels, beyond which the solver
+// backtracks chronologically. A variable so that tests can exercise both ways.
+var chronoDistance int32 = 16
+
 func newSolver(ix *index, sp *spec) *solver {
 	n := len(ix.nodes)
 	s := &solver{
 		ix: ix, sp: sp,
-		byPkg:      make([][]*incompat, n),
-		pkgAssigns: make([][]int32, n),
+		watches:    make([][]watch, n),
+		last:       make([]int32, n),
+		assigns:    make([]assignment, 0, 4*n),
 		acc:        make([]vset, n),
-		touched:    make([]bool, n),
 		decided:    make([]int32, n),
+		levelStart: []int32{0},
+		mark:       make([]bool, n),
+		dirty:      make([]bool, n),
 		inQueue:    make([]bool, n),
-		depAdded:   make([]bool, len(ix.groups)),
+		isForced:   make([]bool, n),
 		preAdded:   make([]bool, n),
+		active:     make([]bool, n),
+		fresh:      make([]bool, n),
+		slot:       make([]int32, n),
 	}
 	for i := range s.decided {
 		s.decided[i] = -1
+		s.last[i] = -1
 	}
 	s.queue.less = func(a, b int32) bool {
 		fa, fb := sp.first[a], sp.first[b]
@@ -136,7 +186,7 @@ func newSolver(ix *index, sp *spec) *solver {
 }
 
 func (s *solver) accOf(p int32) vset {
-	if !s.touched[p] {
+	if s.last[p] < 0 {
 		return s.ix.nodes[p].full
 	}
 	return s.acc[p]
@@ -146,16 +196,51 @@ func (s *solver) required(p int32) bool {
 	return !s.accOf(p).has(s.ix.nodes[p].n)
 }
 
-func (s *solver) addIncompat(inc *incompat) {
-	for _, t := range inc.terms {
-		s.byPkg[t.pkg] = append(s.byPkg[t.pkg], inc)
+// addIncompat registers inc, watching the terms w (w[1] = -1 for a single term). The
+// watched terms must be the ones whose satisfiers are the most recent, unsatisfied ones
+// first, so that no backjump leaves a watched term satisfied while an unwatched one is
+// not.
+func (s *solver) addIncompat(inc *incompat, w0, w1 int32) {
+	inc.w = [2]int32{w0, w1}
+	if len(inc.terms) < 2 {
+		inc.w[1] = -1
 	}
+	s.watch(inc, 0)
+	if inc.w[1] >= 0 {
+		s.watch(inc, 1)
+	}
+}
+
+func (s *solver) watch(inc *incompat, k int32) {
+	t := inc.terms[inc.w[k]]
+	s.watches[t.pkg] = append(s.watches[t.pkg], watch{inc: inc, set: t.set, k: k})
+}
+
+// addIncompatWatchingRecent registers inc watching its two terms with the most recent
+// satisfiers (unsatisfied terms count as most recent).
+func (s *solver) addIncompatWatchingRecent(inc *incompat) {
+	best := [2]int32{-1, -1}
+	lv := [2]int64{-2, -2}
+	for i, t := range inc.terms {
+		l := int64(1) << 62 // unsatisfied terms count as the most recent
+		if sat := s.satisfier(t.pkg, t.set); sat >= 0 {
+			l = int64(s.assigns[sat].level)<<32 | int64(sat)
+		}
+		switch {
+		case l > lv[0]:
+			best[1], lv[1] = best[0], lv[0]
+			best[0], lv[0] = int32(i), l
+		case l > lv[1]:
+			best[1], lv[1] = int32(i), l
+		}
+	}
+	s.addIncompat(inc, best[0], best[1])
 }
 
 // solve returns the chosen version index of every component (-1 = absent).
 func (s *solver) solve() ([]int32, error) {
 	for _, f := range s.sp.facts {
-		s.addIncompat(f)
+		s.addIncompatWatchingRecent(f)
 	}
 	for _, f := range s.sp.facts {
 		for _, t := range f.terms {
@@ -176,7 +261,7 @@ func (s *solver) solve() ([]int32, error) {
 		if cyc == nil {
 			return s.decided, nil
 		}
-		s.addIncompat(cyc)
+		s.addIncompatWatchingRecent(cyc)
 		if err := s.conflict(cyc); err != nil {
 			return nil, err
 		}
@@ -185,6 +270,16 @@ func (s *solver) solve() ([]int32, error) {
 
 // next pops the next component to decide: required, undecided, first in decision order.
 func (s *solver) next() int32 {
+	// Components left with a single candidate first: there is no choice to make, and
+	// deciding them adds their requirements, which surfaces conflicts early.
+	for len(s.forced) > 0 {
+		p := s.forced[len(s.forced)-1]
+		s.forced = s.forced[:len(s.forced)-1]
+		s.isForced[p] = false
+		if s.decided[p] < 0 && s.required(p) && s.candidates(p).count() == 1 {
+			return p
+		}
+	}
 	for s.queue.len() > 0 {
 		p := s.queue.pop()
 		s.inQueue[p] = false
@@ -195,71 +290,72 @@ func (s *solver) next() int32 {
 	return -1
 }
 
+// candidates are the versions p may still be decided at.
+func (s *solver) candidates(p int32) vset {
+	nd := &s.ix.nodes[p]
+	return s.accOf(p).and(nd.all).minus(nd.pre.minus(s.sp.allowPre[p]))
+}
+
 func (s *solver) enqueue(p int32) {
-	if !s.inQueue[p] && s.decided[p] < 0 && s.required(p) {
+	if s.decided[p] >= 0 || !s.required(p) {
+		return
+	}
+	if !s.active[p] {
+		// p must be installed: what each of its versions requires takes part in
+		// propagation from now on (not only once p is decided), so constraints propagate
+		// and conflicts show early. The caller processes p next.
+		s.active[p] = true
+		s.fresh[p] = true
+	}
+	if !s.inQueue[p] {
 		s.inQueue[p] = true
 		s.queue.push(p)
+	}
+	if !s.isForced[p] && s.candidates(p).count() == 1 {
+		s.isForced[p] = true
+		s.forced = append(s.forced, p)
 	}
 }
 
 // decide picks a version of p, adds its requirements and propagates.
 func (s *solver) decide(p int32) error {
 	nd := &s.ix.nodes[p]
-	acc := s.accOf(p)
 	forbidden := nd.pre.minus(s.sp.allowPre[p])
-	cand := acc.and(nd.all).minus(forbidden)
+	cand := s.candidates(p)
 	if cand.empty() {
 		// Only pre-releases are left: state the rule so the conflict can be explained.
 		if !s.preAdded[p] {
 			s.preAdded[p] = true
-			s.addIncompat(&incompat{terms: []term{{p, forbidden}}, kind: causePrerelease, pkg: p})
+			s.addIncompat(&incompat{terms: []term{{p, forbidden}}, kind: causePrerelease, pkg: p}, 0, -1)
 		}
 		return s.propagate(p)
 	}
-	v := -1
-	if pv, ok := s.sp.prefer[p]; ok && cand.has(pv) {
-		v = pv
+	var v int
+	if pv, ok := s.sp.prefer[p]; ok {
+		if v = pv; !cand.has(pv) {
+			v = cand.minus(rangeSet(pv)).lowest()
+			if v < 0 { // only older versions are left (a downgrade was allowed)
+				v = cand.highest(nd.n)
+			}
+		}
 	} else {
 		v = cand.highest(nd.n)
 	}
-	for _, g := range nd.edges[v] {
-		if s.depAdded[g] {
-			continue
-		}
-		s.depAdded[g] = true
-		if inc := s.depIncompat(g); inc != nil {
-			s.addIncompat(inc)
-		}
-	}
 	s.level++
+	s.decisions++
+	s.levelStart = append(s.levelStart, int32(len(s.assigns)))
 	s.push(assignment{pkg: p, set: bitSet(v), level: s.level, dec: true})
 	s.decided[p] = int32(v)
 	return s.propagate(p)
 }
 
-// depIncompat is the incompatibility of an edge group: {from ∈ fromSet, to ∉ match}; for
-// an optional member, absence of the member is fine.
-func (s *solver) depIncompat(g int32) *incompat {
-	e := &s.ix.groups[g]
-	tn := &s.ix.nodes[e.to]
-	var toSet vset
-	if e.optional {
-		toSet = tn.all.minus(e.match)
-		if toSet.empty() {
-			return nil // the constraint allows every version: nothing to enforce
-		}
-	} else {
-		toSet = tn.full.minus(e.match)
-	}
-	return &incompat{terms: []term{{e.from, e.fromSet}, {e.to, toSet}}, kind: causeDependency, group: g}
-}
-
 func (s *solver) push(a assignment) {
-	a.prev = s.accOf(a.pkg)
+	prev := s.accOf(a.pkg)
+	a.prev = s.last[a.pkg]
 	s.assigns = append(s.assigns, a)
-	s.pkgAssigns[a.pkg] = append(s.pkgAssigns[a.pkg], int32(len(s.assigns)-1))
-	s.acc[a.pkg] = a.prev.and(a.set)
-	s.touched[a.pkg] = true
+	s.last[a.pkg] = int32(len(s.assigns) - 1)
+	s.acc[a.pkg] = prev.and(a.set)
+	s.dirty[a.pkg] = true
 	if !a.dec {
 		s.enqueue(a.pkg)
 	}
@@ -295,58 +391,185 @@ func (s *solver) relation(inc *incompat) (rel, i int) {
 	return relAlmost, i
 }
 
+// derive asserts that t is false because every other term of cause holds. The
+// assignment gets the level at which those terms hold (not necessarily the current one),
+// so that a chronological backtrack keeps it when it keeps its reasons.
 func (s *solver) derive(t term, cause *incompat) {
 	nd := &s.ix.nodes[t.pkg]
-	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: s.level, cause: cause})
+	level := int32(0)
+	for _, u := range cause.terms {
+		if u.pkg != t.pkg {
+			if sat := s.satisfier(u.pkg, u.set); sat >= 0 {
+				level = max(level, s.assigns[sat].level)
+			}
+		}
+	}
+	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: level, cause: cause})
 }
+
+func (s *solver) satisfied(t term) bool { return s.accOf(t.pkg).subsetOf(t.set) }
 
 // propagate runs unit propagation from the changes to p.
 func (s *solver) propagate(p int32) error {
-	changed := []int32{p}
-	for len(changed) > 0 {
-		q := changed[len(changed)-1]
-		changed = changed[:len(changed)-1]
-		list := s.byPkg[q]
-		for i := len(list) - 1; i >= 0; i-- {
-			inc := list[i]
-			rel, ti := s.relation(inc)
-			if rel == relAlmost {
-				t := inc.terms[ti]
-				s.derive(t, inc)
-				changed = append(changed, t.pkg)
-				continue
-			}
-			if rel != relSatisfied {
-				continue
-			}
-			learnt, err := s.resolveConflict(inc)
-			if err != nil {
-				return err
-			}
-			t, err := s.assertion(learnt)
-			if err != nil {
-				return err
-			}
-			s.derive(t, learnt)
-			changed = append(changed[:0], t.pkg)
-			break
+	queue := []int32{p}
+	s.dirty[p] = true
+	for len(queue) > 0 {
+		q := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if !s.dirty[q] {
+			continue // queued twice, nothing new since it was processed
+		}
+		s.dirty[q] = false
+		var (
+			next     int32
+			conflict bool
+			err      error
+		)
+		queue, next, conflict, err = s.propagateRequirements(q, queue)
+		if err == nil && !conflict {
+			queue, next, conflict, err = s.propagateWatches(q, queue)
+		}
+		if err != nil {
+			return err
+		}
+		if conflict {
+			queue = append(queue[:0], next)
+			queue = append(queue, s.pending...)
+			s.pending = s.pending[:0]
 		}
 	}
 	return nil
 }
 
-// conflict handles an incompatibility found satisfied outside propagation (a cycle).
-func (s *solver) conflict(inc *incompat) error {
+// propagateRequirements evaluates the catalog's requirements from and to q, read
+// straight from the index (no watches to maintain): when q's term of one is satisfied,
+// the other term is derived false, or it is a conflict if it holds too. Right after a
+// component becomes required, its own requirements are evaluated in full once. A conflict
+// is resolved (with a backjump) and reported with the component to continue from.
+func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, bool, error) {
+	accQ := s.accOf(q)
+	fresh := s.fresh[q]
+	s.fresh[q] = false
+	incid := s.ix.nodes[q].incid
+	for i := range incid {
+		e := &incid[i]
+		if accQ.subsetOf(e.my) {
+			if !s.active[e.src] {
+				continue
+			}
+			ao := s.accOf(e.pkg)
+			if ao.subsetOf(e.other) {
+				next, err := s.conflictIn(e.inc)
+				return queue, next, true, err
+			}
+			if !ao.disjoint(e.other) {
+				s.derive(term{e.pkg, e.other}, e.inc)
+				queue = append(queue, e.pkg)
+			}
+			continue
+		}
+		if fresh && e.out && s.accOf(e.pkg).subsetOf(e.other) && !accQ.disjoint(e.my) {
+			s.derive(term{q, e.my}, e.inc)
+			s.fresh[q] = true // q changed: start over on it, still in full
+			queue = append(queue, q)
+			return queue, 0, false, nil
+		}
+	}
+	return queue, 0, false, nil
+}
+
+// propagateWatches handles the incompatibilities that watch a term of q: facts (one term)
+// and learnt or cycle incompatibilities. An incompatibility only needs attention when a
+// watched term becomes satisfied; then another unsatisfied term takes over the watch, or,
+// if there is none, the other watched term decides: satisfied means a conflict,
+// undecided means it must be false (a derivation), contradicted means the
+// incompatibility cannot hold anyway. Backjumping never invalidates watches.
+func (s *solver) propagateWatches(q int32, queue []int32) ([]int32, int32, bool, error) {
+	accQ := s.accOf(q)
+	ws := s.watches[q]
+	for i := 0; i < len(ws); {
+		if !accQ.subsetOf(ws[i].set) {
+			i++ // the watched term is not satisfied: nothing to do
+			continue
+		}
+		inc, k := ws[i].inc, ws[i].k
+		if inc.w[1] < 0 { // a single term (a fact), now satisfied: a conflict
+			next, err := s.conflictIn(inc)
+			return queue, next, true, err
+		}
+		if j := s.unwatchedUnsatisfied(inc); j >= 0 {
+			inc.w[k] = j
+			ws[i] = ws[len(ws)-1]
+			ws = ws[:len(ws)-1]
+			s.watches[q] = ws
+			s.watch(inc, k)
+			continue
+		}
+		other := inc.terms[inc.w[1-k]]
+		a := s.accOf(other.pkg)
+		switch {
+		case a.subsetOf(other.set):
+			next, err := s.conflictIn(inc)
+			return queue, next, true, err
+		case !a.disjoint(other.set):
+			s.derive(other, inc)
+			queue = append(queue, other.pkg)
+		}
+		i++
+	}
+	// Facts that are not yet satisfied may be unit: assert them.
+	for _, w := range s.watches[q] {
+		if w.inc.w[1] < 0 && !accQ.disjoint(w.set) && !accQ.subsetOf(w.set) {
+			s.derive(w.inc.terms[0], w.inc)
+			queue = append(queue, q) // its other incompatibilities see the new assignment
+			break
+		}
+	}
+	return queue, 0, false, nil
+}
+
+// unwatchedUnsatisfied returns an unwatched term of inc that is not satisfied, or -1.
+func (s *solver) unwatchedUnsatisfied(inc *incompat) int32 {
+	for j, t := range inc.terms {
+		if int32(j) != inc.w[0] && int32(j) != inc.w[1] && !s.satisfied(t) {
+			return int32(j)
+		}
+	}
+	return -1
+}
+
+// conflictIn resolves the satisfied incompatibility inc, backjumps, derives the learnt
+// incompatibility's assertion and returns the component it changed.
+func (s *solver) conflictIn(inc *incompat) (int32, error) {
 	learnt, err := s.resolveConflict(inc)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t, err := s.assertion(learnt)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.derive(t, learnt)
-	return s.propagate(t.pkg)
+	return t.pkg, nil
+}
+
+// conflict handles an incompatibility found satisfied outside propagation (a cycle).
+func (s *solver) conflict(inc *incompat) error {
+	next, err := s.conflictIn(inc)
+	if err != nil {
+		return err
+	}
+	if err := s.propagate(next); err != nil {
+		return err
+	}
+	for len(s.pending) > 0 {
+		p := s.pending[len(s.pending)-1]
+		s.pending = s.pending[:len(s.pending)-1]
+		if err := s.propagate(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *solver) assertion(inc *incompat) (term, error) {
@@ -357,17 +580,61 @@ func (s *solver) assertion(inc *incompat) (term, error) {
 	return inc.terms[ti], nil
 }
 
-// satisfier returns the index of the earliest assignment after which the partial
-// solution satisfies {p ∈ set}.
+// satisfier returns the trail index of the assignment that makes the partial solution
+// satisfy {p ∈ set}: taking p's assignments by level (then trail position), the first
+// one after which their intersection lies in set. Its level is the lowest level at which
+// the term holds. -1 if it does not hold.
 func (s *solver) satisfier(p int32, set vset) int32 {
+	last := s.last[p]
+	if last < 0 {
+		return -1
+	}
+	if s.assigns[last].prev < 0 { // the common case: a single assignment
+		if s.assigns[last].set.subsetOf(set) {
+			return last
+		}
+		return -1
+	}
+	pa := s.assignmentsOf(p)
+	inOrder := true
+	for i := 1; i < len(pa); i++ {
+		if s.assigns[pa[i]].level < s.assigns[pa[i-1]].level {
+			inOrder = false
+			break
+		}
+	}
+	if !inOrder {
+		slices.SortStableFunc(pa, func(a, b int32) int { return cmp.Compare(s.assigns[a].level, s.assigns[b].level) })
+	}
 	acc := s.ix.nodes[p].full
-	for _, ai := range s.pkgAssigns[p] {
+	for _, ai := range pa {
 		acc = acc.and(s.assigns[ai].set)
 		if acc.subsetOf(set) {
 			return ai
 		}
 	}
 	return -1
+}
+
+// assignmentsOf returns the trail indexes of p's assignments in trail order, in a
+// scratch buffer valid until the next call.
+func (s *solver) assignmentsOf(p int32) []int32 {
+	buf := s.scratch[:0]
+	for i := s.last[p]; i >= 0; i = s.assigns[i].prev {
+		buf = append(buf, i)
+	}
+	slices.Reverse(buf)
+	s.scratch = buf
+	return buf
+}
+
+// later orders trail assignments by level, then position: the order in which they
+// were established.
+func (s *solver) later(a, b int32) bool {
+	if la, lb := s.assigns[a].level, s.assigns[b].level; la != lb {
+		return la > lb
+	}
+	return a > b
 }
 
 // resolveConflict turns a satisfied incompatibility into a learnt one that is unit after
@@ -383,19 +650,24 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			return nil, errBudget
 		}
 		recent, recentIdx := int32(-1), -1
+		second, secondIdx := int32(-1), -1 // the next most recent satisfier
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
 			sat := s.satisfier(t.pkg, t.set)
 			if sat < 0 {
 				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.ix.nodes[t.pkg].comp.Name)
 			}
-			if sat > recent {
+			if recent < 0 || s.later(sat, recent) {
 				if recent >= 0 {
 					prevLevel = max(prevLevel, s.assigns[recent].level)
 				}
+				second, secondIdx = recent, recentIdx
 				recent, recentIdx = sat, i
 			} else {
 				prevLevel = max(prevLevel, s.assigns[sat].level)
+				if second < 0 || s.later(sat, second) {
+					second, secondIdx = sat, i
+				}
 			}
 		}
 		sa := &s.assigns[recent]
@@ -408,9 +680,20 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		}
 		if sa.dec || prevLevel < sa.level {
 			if learnt {
-				s.addIncompat(inc)
+				// Watch the term that will be asserted and the one satisfied last before it.
+				s.addIncompat(inc, int32(recentIdx), int32(secondIdx))
 			}
-			s.backjump(prevLevel)
+			// inc is unit at every level from prevLevel to sa.level-1. Jumping all the way
+			// back undoes every decision in between, which in a large platform are mostly
+			// unrelated components that would be decided again the same way; past a
+			// distance, backtrack chronologically instead and let the assertion sit at
+			// its own level (Nadel and Ryvchin, "Chronological Backtracking", SAT 2018;
+			// Möhle and Biere, "Backing Backtracking", SAT 2019).
+			target := prevLevel
+			if sa.level-1-prevLevel > chronoDistance {
+				target = sa.level - 1
+			}
+			s.backjump(target)
 			return inc, nil
 		}
 		inc = s.resolve(inc, recentIdx, sa.cause)
@@ -423,16 +706,17 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 // the resolved component are united (dropped when that covers its whole domain).
 func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	p := inc.terms[i].pkg
-	out := &incompat{kind: causeDerived, left: inc, right: cause}
+	out := &incompat{kind: causeDerived, left: inc, right: cause,
+		terms: make([]term, 0, len(inc.terms)+len(cause.terms))}
 	pset := inc.terms[i].set
+	// s.slot[q] is 1 + the index of q's term in out.terms.
 	addTerm := func(t term) {
-		for j := range out.terms {
-			if out.terms[j].pkg == t.pkg {
-				out.terms[j].set = out.terms[j].set.and(t.set)
-				return
-			}
+		if j := s.slot[t.pkg]; j > 0 {
+			out.terms[j-1].set = out.terms[j-1].set.and(t.set)
+			return
 		}
 		out.terms = append(out.terms, t)
+		s.slot[t.pkg] = int32(len(out.terms))
 	}
 	for j, t := range inc.terms {
 		if j != i {
@@ -446,8 +730,11 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 			addTerm(t)
 		}
 	}
+	for _, t := range out.terms {
+		s.slot[t.pkg] = 0
+	}
 	if !s.ix.nodes[p].full.subsetOf(pset) {
-		addTerm(term{p, pset})
+		out.terms = append(out.terms, term{p, pset})
 	}
 	// Terms that cover a whole domain always hold; drop them.
 	kept := out.terms[:0]
@@ -460,25 +747,51 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	return out
 }
 
+// backjump undoes every assignment above level; assignments at or below it that sit
+// later on the trail (chronological backtracking leaves some) are kept and their
+// components queued for propagation again.
 func (s *solver) backjump(level int32) {
-	for len(s.assigns) > 0 {
-		a := s.assigns[len(s.assigns)-1]
-		if a.level <= level {
-			break
+	if level >= s.level {
+		return
+	}
+	start := s.levelStart[level+1]
+	s.tailBuf = append(s.tailBuf[:0], s.assigns[start:]...)
+	tail := s.tailBuf
+	s.assigns = s.assigns[:start]
+	s.levelStart = s.levelStart[:level+1]
+	s.level = level
+	var affected []int32
+	for _, a := range tail {
+		if !s.mark[a.pkg] {
+			s.mark[a.pkg] = true
+			affected = append(affected, a.pkg)
 		}
-		s.assigns = s.assigns[:len(s.assigns)-1]
-		pa := s.pkgAssigns[a.pkg]
-		s.pkgAssigns[a.pkg] = pa[:len(pa)-1]
-		s.acc[a.pkg] = a.prev
-		if len(s.pkgAssigns[a.pkg]) == 0 {
-			s.touched[a.pkg] = false
-		}
-		if a.dec {
+		if a.dec && a.level > level {
 			s.decided[a.pkg] = -1
 		}
-		s.enqueue(a.pkg)
 	}
-	s.level = level
+	for _, p := range affected {
+		s.mark[p] = false
+		i := s.last[p]
+		for i >= start {
+			i = s.tailBuf[i-start].prev
+		}
+		s.last[p] = i
+		acc := s.ix.nodes[p].full
+		for ; i >= 0; i = s.assigns[i].prev {
+			acc = acc.and(s.assigns[i].set)
+		}
+		s.acc[p] = acc
+	}
+	for _, a := range tail {
+		if a.level <= level {
+			s.push(a)
+			s.pending = append(s.pending, a.pkg)
+		}
+	}
+	for _, p := range affected {
+		s.enqueue(p)
+	}
 }
 
 // findCycle looks for a dependency cycle among the decided versions and returns the

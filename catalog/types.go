@@ -91,6 +91,8 @@ type Component struct {
 
 	// Source is the file or URL the component was read from (for messages).
 	Source string `json:"-"`
+	// doc is the document number in Source (0 for a single-document file).
+	doc int
 
 	endpointTmpls []*template.Template
 }

@@ -26,8 +26,8 @@ func (r *resolution) uninstall() (*Plan, error) {
 			roots = append(roots, p)
 		}
 	}
-	parent := map[int32]int32{}
-	keep := map[int32]bool{}
+	parent := make([]int32, len(r.ix.nodes))
+	keep := make([]bool, len(r.ix.nodes))
 	queue := slices.Clone(roots)
 	for _, p := range roots {
 		keep[p] = true
@@ -46,9 +46,15 @@ func (r *resolution) uninstall() (*Plan, error) {
 		}
 	}
 	// Something that stays must not require what goes.
-	var conflicts, hints []string
-	hinted := map[string]bool{}
-	for _, p := range r.order(slices.Collect(mapKeys(keep)), og) {
+	needs := map[int32][]string{} // removed component -> chains of what requires it
+	var hints []string
+	var kept []int32
+	for p, k := range keep {
+		if k {
+			kept = append(kept, int32(p))
+		}
+	}
+	for _, p := range r.order(kept, og) {
 		e := r.inst[p]
 		for _, gi := range r.ix.nodes[p].edges[e.vi] {
 			g := &r.ix.groups[gi]
@@ -60,45 +66,50 @@ func (r *resolution) uninstall() (*Plan, error) {
 				path = append(path, x)
 			}
 			slices.Reverse(path)
-			s := fmt.Sprintf("%s %s requires %s %s", r.name(p), e.version, r.name(g.to), g.cons)
+			root := path[0]
+			s := fmt.Sprintf("%s %s requires %s %s", r.name(root), r.inst[root].version, r.name(g.to), g.cons)
 			if len(path) > 1 {
-				hops := []string{r.name(path[0])}
+				hops := []string{r.name(root)}
 				for i := 1; i < len(path); i++ {
 					hops = append(hops, r.name(path[i])+" "+r.consBetween(path[i-1], path[i]))
 				}
 				hops = append(hops, r.name(g.to)+" "+g.cons)
-				s += " (via " + strings.Join(hops, " → ") + ")"
+				s += " (via " + strings.Join(elide(hops), " → ") + ")"
 			}
-			conflicts = append(conflicts, s)
-			root := path[0]
-			h := ""
-			switch {
-			case r.ix.nodes[root].comp.Category == CategoryMandatory:
+			if !slices.Contains(needs[g.to], s) {
+				needs[g.to] = append(needs[g.to], s)
+			}
+			h := fmt.Sprintf("uninstall %s as well, or first", r.name(root))
+			if r.ix.nodes[root].comp.Category == CategoryMandatory {
 				h = fmt.Sprintf("%s is mandatory, so %s stays", r.name(root), r.name(g.to))
-			default:
-				h = fmt.Sprintf("uninstall %s as well, or first", r.name(root))
 			}
-			if !hinted[h] {
-				hinted[h] = true
+			if !slices.Contains(hints, h) {
 				hints = append(hints, h)
 			}
 		}
 	}
-	if len(conflicts) > 0 {
-		return nil, &ConflictError{Request: r.describe(), Conflicts: conflicts, Facts: conflicts, Hints: hints}
+	if len(needs) > 0 {
+		ce := &ConflictError{Request: r.describe(), Hints: hints}
+		for _, q := range r.names {
+			if len(needs[q]) > 0 {
+				ce.Conflicts = append(ce.Conflicts, fmt.Sprintf("%s is still required: %s", r.name(q), strings.Join(needs[q], "; ")))
+				ce.Facts = append(ce.Facts, needs[q]...)
+			}
+		}
+		return nil, ce
 	}
-	sel := map[int32]int{}
-	for p := range keep {
-		sel[p] = r.inst[p].vi
+	sel := r.newSelection()
+	for _, p := range kept {
+		sel[p] = int32(r.inst[p].vi)
 	}
 	g := r.graph(sel)
 	reasons := r.reasons(sel, g)
-	// Show what the removed components depended on and what happens to it.
+	// Show the dependencies of the removed components that stay, and why.
 	touched := reach(og, r.names)
 	var steps []Step
-	for _, p := range r.order(slices.Collect(mapKeys(keep)), g) {
+	for _, p := range r.order(kept, g) {
 		e := r.inst[p]
-		if (touched[p] && !removing[p]) || (!e.explicit && reasons[p] != e.reason) {
+		if !e.explicit && (touched[p] || reasons[p] != e.reason) {
 			steps = append(steps, Step{Action: ActionKeep, Component: r.name(p), From: e.version, To: e.version, Reason: reasons[p]})
 		}
 	}
