@@ -96,7 +96,7 @@ func TestJourney(t *testing.T) {
 		r := openova(t, "upgrade", "--dry-run", "--exit-code")
 		assert.Equal(t, plugin.ExitChangesPending, r.code, r)
 		for _, want := range []string{
-			"ai-hub      1.0.0     1.1.0       kserve 1.0.0 → 1.2.0",
+			"ai-hub      1.0.0     1.1.0       kserve 1.0.0 → 1.1.0",
 			"  neo4j 1.0.0 → 2.0.0\n    2.0.0 (2025-07-01): Neo4j 2.0: new storage engine",
 			"    1.1.0 (2025-04-01): Neo4j 1.1: vector indexes.",
 			"kserve 1.0.0 (newest 1.2.0): ai-hub 1.0.0 requires kserve ~1.0.0",
@@ -126,13 +126,13 @@ func TestJourney(t *testing.T) {
 	step("upgrade a meta-platform with its dependency", func(t *testing.T) {
 		r := openova(t, "upgrade", "ai-hub", "--dry-run", "--exit-code")
 		assert.Equal(t, plugin.ExitChangesPending, r.code, r)
-		assert.Contains(t, r.stdout, "upgrade   kserve      1.0.0 → 1.2.0   dependency of ai-hub")
+		assert.Contains(t, r.stdout, "upgrade   kserve      1.0.0 → 1.1.0   dependency of ai-hub")
 		assert.Contains(t, r.stderr, "Dry run: the API server accepted the change")
 		r = openova(t, "upgrade", "ai-hub", "--yes", "--wait", "--timeout", "4m")
 		require.Equal(t, plugin.ExitOK, r.code, r)
-		assert.Contains(t, r.stderr, "✔ kserve 1.2.0 is Healthy")
+		assert.Contains(t, r.stderr, "✔ kserve 1.1.0 is Healthy")
 		assert.Contains(t, r.stderr, "✔ ai-hub 1.1.0 is Healthy")
-		assert.Equal(t, []string{"grafana@0.1.0", "kserve@1.2.0", "neo4j@1.0.0", "vllm@0.1.0", "ai-hub@1.1.0"}, specNames(t))
+		assert.Equal(t, []string{"grafana@0.1.0", "kserve@1.1.0", "neo4j@1.0.0", "vllm@0.1.0", "ai-hub@1.1.0"}, specNames(t))
 	})
 
 	step("a failed upgrade is rolled back and shows as an alert", func(t *testing.T) {
@@ -181,7 +181,7 @@ func TestJourney(t *testing.T) {
 	step("uninstall prunes the dependencies", func(t *testing.T) {
 		r := openova(t, "uninstall", "ai-hub", "--yes", "--wait", "--timeout", "4m")
 		require.Equal(t, plugin.ExitOK, r.code, r)
-		for _, want := range []string{"remove   ai-hub      1.1.0     requested", "remove   kserve      1.2.0     no longer needed", "remove   neo4j       1.1.0     no longer needed", "remove   vllm        0.1.0     no longer needed"} {
+		for _, want := range []string{"remove   ai-hub      1.1.0     requested", "remove   kserve      1.1.0     no longer needed", "remove   neo4j       1.1.0     no longer needed", "remove   vllm        0.1.0     no longer needed"} {
 			assert.Contains(t, r.stdout, want)
 		}
 		assert.Contains(t, r.stderr, "✔ kserve removed")
