@@ -340,7 +340,7 @@ func (o *BootstrapOptions) report(_ context.Context, w io.Writer, cfg *bootstrap
 	if len(links) > 0 {
 		fmt.Fprintf(w, "Service URLs (once the components are healthy):\n%s\n", strings.Join(links, "\n"))
 	}
-	fmt.Fprintf(w, "Then:\n  kubectl openova status\n  kubectl openova components --all\n  kubectl openova install ai-hub --with neo4j\n")
+	fmt.Fprintf(w, "And then:\n  kubectl openova components --all\n  kubectl openova install ai-hub --with neo4j\n")
 	return nil
 }
 
