@@ -44,15 +44,7 @@ writing the Platform in between makes the command fail instead of overwriting it
   kubectl openova install keycloak --dry-run --exit-code`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeComponents(g),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runChange(o),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Version, "version", "", "version of the component to install (one NAME only; or use NAME@VERSION)")

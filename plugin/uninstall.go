@@ -34,15 +34,7 @@ spec.components in one server-side apply, and the operator uninstalls the releas
   kubectl openova uninstall ai-hub --yes --wait`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeComponents(g),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runChange(o),
 	}
 	o.addFlags(cmd)
 	return cmd

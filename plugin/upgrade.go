@@ -68,15 +68,7 @@ operator to check the catalog for upgrades right away.`,
   # Upgrade everything tonight at 02:00 UTC
   kubectl openova upgrade --all --schedule 2025-07-01T02:00:00Z --yes`,
 		ValidArgsFunction: completeComponents(g),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runChange(o),
 	}
 	o.addFlags(cmd)
 	f := cmd.Flags()
