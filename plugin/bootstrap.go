@@ -179,7 +179,7 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 			return errNoTTY("bootstrap creates infrastructure and")
 		}
 		fmt.Fprintf(o.ErrOut, "Bootstrap platform %s (%s) on %s with %d components.\n", o.cfg.Organization.Name, o.cfg.Organization.Domain, o.cfg.Provider, len(o.set))
-		ok, err := Confirm(o.In, o.ErrOut, "Create it now?")
+		ok, err := Confirm(ctx, o.In, o.ErrOut, "Create it now?")
 		if err != nil {
 			return err
 		}
@@ -389,7 +389,7 @@ func (o *BootstrapDestroyOptions) Run(ctx context.Context) error {
 		if !IsTerminal(o.In) {
 			return errNoTTY("bootstrap destroy deletes infrastructure and")
 		}
-		ok, err := Confirm(o.In, o.ErrOut, fmt.Sprintf("Destroy platform %s on %s, with every cluster and its data?", cfg.Organization.Name, cfg.Provider))
+		ok, err := Confirm(ctx, o.In, o.ErrOut, fmt.Sprintf("Destroy platform %s on %s, with every cluster and its data?", cfg.Organization.Name, cfg.Provider))
 		if err != nil {
 			return err
 		}

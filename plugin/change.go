@@ -1,11 +1,8 @@
 package plugin
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -168,30 +165,7 @@ func (o *changeOptions) confirm(ctx context.Context, question string) (bool, err
 	if !o.isTerminal(o.In) {
 		return false, Errorf(ExitInvalidInput, "refusing to %s without confirmation: stdin is not a terminal; review the plan (--dry-run) and pass --yes to apply it", o.verb)
 	}
-	fmt.Fprintf(o.ErrOut, "%s [y/N]: ", question)
-	type answer struct {
-		line string
-		err  error
-	}
-	answers := make(chan answer, 1)
-	go func() {
-		line, err := bufio.NewReader(o.In).ReadString('\n')
-		answers <- answer{line, err}
-	}()
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(o.ErrOut)
-		return false, WithCode(ExitFailure, fmt.Errorf("interrupted: %w", ctx.Err()))
-	case a := <-answers:
-		if a.err != nil && !errors.Is(a.err, io.EOF) {
-			return false, WithCode(ExitFailure, a.err)
-		}
-		switch strings.ToLower(strings.TrimSpace(a.line)) {
-		case "y", "yes":
-			return true, nil
-		}
-		return false, nil
-	}
+	return Confirm(ctx, o.In, o.ErrOut, question)
 }
 
 // commandLine returns "kubectl openova ARGS" with the flags that select this platform
