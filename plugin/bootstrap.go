@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ type BootstrapOptions struct {
 
 	cfg   *bootstrap.Config
 	creds *bootstrap.Credentials
+	// progress is where the phases report: stderr, or on a terminal the folding writer
+	// of progressOutput.
+	progress io.Writer
 	cat   *catalog.Catalog
 	set   []catalog.Installed
 }
@@ -189,19 +193,25 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	}
 	ctx, stop := bootstrap.NotifyContext(ctx, o.ErrOut)
 	defer stop()
+	out, done, err := progressOutput(o.GlobalOptions, o.cfg.WorkDir)
+	if err != nil {
+		return err
+	}
+	o.progress = out
 	res, err := bootstrap.Run(ctx, bootstrap.Options{
 		Config:        o.cfg,
 		Credentials:   o.creds,
 		TerraformPath: o.TerraformPath,
 		BinDir:        o.BinDir,
 		DryRun:        o.DryRun,
-		Out:           o.ErrOut,
+		Out:           out,
 		Hooks: bootstrap.Hooks{
 			InstallOperator: o.installOperator,
 			CreatePlatform:  o.createPlatform,
 			Report:          o.report,
 		},
 	})
+	done(err)
 	if err != nil {
 		return bootstrapError(err)
 	}
@@ -209,6 +219,34 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.Out, res.Plan.Text)
 	}
 	return nil
+}
+
+// progressOutput is where a bootstrap or destroy writes its progress. Without a terminal it
+// is stderr, Terraform's output included. On a terminal, Terraform's output folds into one
+// status line under the phase headers and goes in full to <workDir>/bootstrap.log, which
+// done names when the run failed.
+func progressOutput(g *GlobalOptions, workDir string) (out io.Writer, done func(error), err error) {
+	if !IsTerminal(g.ErrOut) || workDir == "" {
+		return g.ErrOut, func(error) {}, nil
+	}
+	if err := os.MkdirAll(workDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	path := filepath.Join(workDir, "bootstrap.log")
+	log, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	spin := newSpinner(g.ErrOut, true)
+	p := newTerraformProgress(spin, log)
+	return p, func(err error) {
+		_ = p.Close()
+		spin.stop()
+		_ = log.Close()
+		if err != nil {
+			fmt.Fprintf(g.ErrOut, "Terraform's full output: %s\n", path)
+		}
+	}, nil
 }
 
 // bootstrapError gives bootstrap's errors their exit codes: what the validate phase finds
@@ -243,7 +281,7 @@ func (o *BootstrapOptions) installOperator(ctx context.Context, _ *bootstrap.Con
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(o.ErrOut, "==> region %s: installing Flux and the openova operator %s\n", cl.Region, install.ImageTag(version.Version))
+		fmt.Fprintf(o.progress, "==> region %s: installing Flux and the openova operator %s\n", cl.Region, install.ImageTag(version.Version))
 		if err := install.Flux(ctx, c, o.WaitTimeout, o.SkipWait); err != nil {
 			return fmt.Errorf("region %s: install Flux: %w", cl.Region, err)
 		}
@@ -271,7 +309,7 @@ func (o *BootstrapOptions) createPlatform(ctx context.Context, cfg *bootstrap.Co
 	err = c.Get(ctx, client.ObjectKeyFromObject(p), &openovav1alpha1.Platform{})
 	switch {
 	case err == nil:
-		fmt.Fprintf(o.ErrOut, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
+		fmt.Fprintf(o.progress, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
 		return nil
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("read Platform %s/%s: %w", p.Namespace, p.Name, err)
@@ -287,7 +325,7 @@ func (o *BootstrapOptions) createPlatform(ctx context.Context, cfg *bootstrap.Co
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("create Platform %s/%s: %w", p.Namespace, p.Name, err)
 	}
-	fmt.Fprintf(o.ErrOut, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
+	fmt.Fprintf(o.progress, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
 	return nil
 }
 
@@ -399,6 +437,11 @@ func (o *BootstrapDestroyOptions) Run(ctx context.Context) error {
 	}
 	ctx, stop := bootstrap.NotifyContext(ctx, o.ErrOut)
 	defer stop()
-	err = bootstrap.Destroy(ctx, bootstrap.Options{Config: cfg, TerraformPath: o.TerraformPath, BinDir: o.BinDir, Out: o.ErrOut})
+	out, done, err := progressOutput(o.GlobalOptions, cfg.WorkDir)
+	if err != nil {
+		return err
+	}
+	err = bootstrap.Destroy(ctx, bootstrap.Options{Config: cfg, TerraformPath: o.TerraformPath, BinDir: o.BinDir, Out: out})
+	done(err)
 	return bootstrapError(err)
 }
