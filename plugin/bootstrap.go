@@ -44,8 +44,8 @@ type BootstrapOptions struct {
 	// progress is where the phases report: stderr, or on a terminal the folding writer
 	// of progressOutput.
 	progress io.Writer
-	cat   *catalog.Catalog
-	set   []catalog.Installed
+	cat      *catalog.Catalog
+	set      []catalog.Installed
 }
 
 // NewCmdBootstrap returns the bootstrap command and its destroy subcommand.
