@@ -188,6 +188,8 @@ type deliveryTarget struct {
 	// Failed is the desired version that failed, recorded on the HelmRelease while it is
 	// held on the last good version.
 	Failed string
+	// FailedMessage says why, recorded with it.
+	FailedMessage string
 }
 
 // helmRelease returns the Component's HelmRelease from the cache, or nil.
@@ -215,6 +217,9 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 	lastGood := deliveryTarget{Version: st.LastGoodVersion, ChartVersion: st.LastGoodChartVersion}
 	if st.FailedVersion != "" && st.FailedVersion == c.Spec.Version && lastGood.ChartVersion != "" {
 		lastGood.Failed = st.FailedVersion
+		if cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil {
+			lastGood.FailedMessage = cond.Message
+		}
 		return lastGood, 0, nil
 	}
 	upgrading := lastGood.Version != "" && lastGood.Version != desired.Version
@@ -321,8 +326,10 @@ func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructu
 			return false
 		}
 	}
-	if _, ok := desired.GetAnnotations()[failedAnnotation]; !ok && hr.Annotations[failedAnnotation] != "" {
-		return false
+	for _, a := range []string{failedAnnotation, failedMessageAnnotation} {
+		if _, ok := desired.GetAnnotations()[a]; !ok && hr.Annotations[a] != "" {
+			return false
+		}
 	}
 	for k, v := range desired.GetLabels() {
 		if hr.Labels[k] != v {

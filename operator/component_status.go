@@ -31,10 +31,16 @@ func (r *ComponentReconciler) observeRelease(ctx context.Context, c *openovav1al
 		st.FailedVersion = ""
 		meta.RemoveStatusCondition(&st.Conditions, openovav1alpha1.UpgradeFailedCondition)
 	}
-	// The HelmRelease remembers a failed version too, should the view of the Component lag.
+	// The HelmRelease remembers a failed version and why, should the Component's status
+	// have missed it (a status write that lost a conflict after the release was pinned).
 	if hr != nil && st.FailedVersion == "" && hr.Annotations[failedAnnotation] == c.Spec.Version &&
 		hr.Annotations[versionAnnotation] == st.LastGoodVersion {
 		st.FailedVersion = c.Spec.Version
+		msg := hr.Annotations[failedMessageAnnotation]
+		if msg == "" {
+			msg = fmt.Sprintf("upgrade of %s from %s to %s failed and was rolled back to %s", c.Name, st.LastGoodVersion, st.FailedVersion, st.LastGoodVersion)
+		}
+		setCondition(&st.Conditions, c.Generation, openovav1alpha1.UpgradeFailedCondition, metav1.ConditionTrue, openovav1alpha1.UpgradeRolledBackReason, msg)
 	}
 	if retry := c.Annotations[openovav1alpha1.RetryAnnotation]; retry != "" && retry != st.LastHandledRetry {
 		st.LastHandledRetry = retry

@@ -31,6 +31,8 @@ const (
 	// while the release is held on the last good version; the operator reads it back so a
 	// stale view of the Component never retries that version.
 	failedAnnotation = "openova.io/failed-version"
+	// failedMessageAnnotation keeps why that version failed, for the same reason.
+	failedMessageAnnotation = "openova.io/failed-message"
 	// releaseInterval is how often Flux re-checks a release for drift.
 	releaseInterval = 10 * time.Minute
 	// repositoryInterval is how often Flux re-reads a chart repository's index.
@@ -150,6 +152,7 @@ func desiredHelmRelease(c *openovav1alpha1.Component, target deliveryTarget, dep
 	annotations := map[string]any{versionAnnotation: target.Version}
 	if target.Failed != "" {
 		annotations[failedAnnotation] = target.Failed
+		annotations[failedMessageAnnotation] = truncate(target.FailedMessage, 1024)
 	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": helmReleaseGVK.GroupVersion().String(),

@@ -144,6 +144,23 @@ func TestUpgradeFailureRollsBackAndRaisesAlert(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "1.0.0", hr.Spec.Chart.Spec.Version, "no retry of the failed version")
 
+	assert.Equal(t, "2.0.0", hr.Annotations[failedAnnotation], "the release remembers the failed version")
+	assert.Contains(t, hr.Annotations[failedMessageAnnotation], "context deadline exceeded")
+
+	// A status that lost the failure (a write that lost a conflict) gets it back from the
+	// release: the failed version is still not retried.
+	require.Eventually(t, func() bool {
+		c := mustComponent(t, ns, "base")
+		c.Status.FailedVersion = ""
+		c.Status.Conditions = nil
+		return k8s.Status().Update(ctx, c) == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	c = waitComponent(t, ns, "base", "failure restored", func(c *openovav1alpha1.Component) bool {
+		return c.Status.FailedVersion == "2.0.0" && meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.UpgradeFailedCondition)
+	})
+	assert.Contains(t, meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.UpgradeFailedCondition).Message, "context deadline exceeded")
+	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base").Spec.Chart.Spec.Version)
+
 	// A retry annotation tries 2.0.0 once more.
 	c = mustComponent(t, ns, "base")
 	c.Annotations = map[string]string{openovav1alpha1.RetryAnnotation: "1"}
