@@ -46,23 +46,23 @@ func leaves(inc *incompat) []*incompat {
 // 2.0.0 is installed and is not downgraded". True, but what the user needs to hear is who
 // holds cnpg there, so the explanation comes from the problem without that rule for
 // dependencies when it is unsatisfiable too ("open-banking 2.0.0 requires cnpg ^2.0").
-func (r *resolution) explain(sp *spec, inc *incompat, conflicts int) error {
-	loose := r.withoutDependencyFloors(sp)
+func (r *resolution) explain(problem *problem, inc *incompat, conflicts int) error {
+	loose := r.withoutDependencyFloors(problem)
 	loose.budget = max(1000, 4*conflicts)
-	if _, err := newSolver(r.ix, loose).solve(); err != nil {
+	if _, err := newSolver(r.index, loose).solve(); err != nil {
 		if u := (*errUnsat)(nil); errors.As(err, &u) {
 			inc = u.inc
 		}
 	}
 	ls := leaves(inc)
-	hints := r.hints(sp, ls)
+	hints := r.hints(problem, ls)
 	for _, l := range ls {
 		if l.kind == causeCycle {
 			ce := &CycleError{Request: r.describe(), Hints: hints}
 			for i, p := range l.cycle {
 				ce.Cycle = append(ce.Cycle, r.name(p))
 				if i < len(l.cycleGroups) && len(l.cycleGroups[i]) > 0 {
-					g := &r.ix.groups[l.cycleGroups[i][0]]
+					g := &r.index.groups[l.cycleGroups[i][0]]
 					ce.Edges = append(ce.Edges, fmt.Sprintf("%s requires %s %s", r.nameSet(g.from, g.fromSet), r.name(g.to), g.cons))
 				}
 			}
@@ -80,11 +80,11 @@ func (r *resolution) explain(sp *spec, inc *incompat, conflicts int) error {
 	return ce
 }
 
-// withoutDependencyFloors copies sp without the no-downgrade rule of installed components
+// withoutDependencyFloors copies problem without the no-downgrade rule of installed components
 // that are not roots.
-func (r *resolution) withoutDependencyFloors(sp *spec) *spec {
-	out := *sp
-	out.facts = slices.DeleteFunc(slices.Clone(sp.facts), func(f *incompat) bool {
+func (r *resolution) withoutDependencyFloors(problem *problem) *problem {
+	out := *problem
+	out.facts = slices.DeleteFunc(slices.Clone(problem.facts), func(f *incompat) bool {
 		return f.kind == causeInstalled && !r.isRoot(f.pkg)
 	})
 	return &out
@@ -92,9 +92,9 @@ func (r *resolution) withoutDependencyFloors(sp *spec) *spec {
 
 // setDesc describes versions s of p; "" when s holds every version.
 func (r *resolution) setDesc(p int32, s vset) string {
-	nd := &r.ix.nodes[p]
-	s = s.and(nd.all)
-	if nd.all.subsetOf(s) {
+	node := &r.index.nodes[p]
+	s = s.and(node.all)
+	if node.all.subsetOf(s) {
 		return ""
 	}
 	var idx []int
@@ -103,11 +103,11 @@ func (r *resolution) setDesc(p int32, s vset) string {
 	case len(idx) == 0:
 		return "(no version)"
 	case len(idx) == 1:
-		return nd.vers[idx[0]].Version
+		return node.vers[idx[0]].Version
 	case idx[len(idx)-1]-idx[0] == len(idx)-1:
-		lo, hi := nd.vers[idx[0]].Version, nd.vers[idx[len(idx)-1]].Version
+		lo, hi := node.vers[idx[0]].Version, node.vers[idx[len(idx)-1]].Version
 		switch {
-		case idx[len(idx)-1] == nd.n-1:
+		case idx[len(idx)-1] == node.n-1:
 			return ">=" + lo
 		case idx[0] == 0:
 			return "<=" + hi
@@ -120,7 +120,7 @@ func (r *resolution) setDesc(p int32, s vset) string {
 			vs = append(vs, fmt.Sprintf("%d more", len(idx)-4))
 			break
 		}
-		vs = append(vs, nd.vers[x].Version)
+		vs = append(vs, node.vers[x].Version)
 	}
 	return joinList(vs)
 }
@@ -136,7 +136,7 @@ func (r *resolution) nameSet(p int32, s vset) string {
 func (r *resolution) fact(l *incompat) string {
 	switch l.kind {
 	case causeDependency:
-		g := &r.ix.groups[l.group]
+		g := &r.index.groups[l.group]
 		if g.optional {
 			return fmt.Sprintf("%s accepts its optional member %s only at %s", r.nameSet(g.from, g.fromSet), r.name(g.to), g.cons)
 		}
@@ -151,7 +151,7 @@ func (r *resolution) fact(l *incompat) string {
 	case causeInstalled:
 		return r.installedSentence(l)
 	case causeWith:
-		return fmt.Sprintf("only %s offers the optional member %s", r.nameSet(l.pkg, r.ix.nodes[l.pkg].all.minus(l.terms[0].set)), r.name(l.member))
+		return fmt.Sprintf("only %s offers the optional member %s", r.nameSet(l.pkg, r.index.nodes[l.pkg].all.minus(l.terms[0].set)), r.name(l.member))
 	case causePrerelease:
 		return fmt.Sprintf("pre-releases of %s (%s) are only used when pinned", r.name(l.pkg), r.setDesc(l.pkg, l.terms[0].set))
 	case causeMember:
@@ -188,7 +188,7 @@ func (r *resolution) conflicts(ls []*incompat) []string {
 	for _, l := range ls {
 		switch l.kind {
 		case causeDependency:
-			g := &r.ix.groups[l.group]
+			g := &r.index.groups[l.group]
 			restr[g.to] = append(restr[g.to], restriction{l, "c:" + r.name(g.from)})
 			into[g.to] = append(into[g.to], l)
 		case causePinned, causeInstalled, causePrerelease, causeWith:
@@ -205,26 +205,26 @@ func (r *resolution) conflicts(ls []*incompat) []string {
 		}
 	}
 	var points []int32
-	for p, rs := range restr {
+	for p, relaxed := range restr {
 		sources := map[string]bool{}
-		for _, x := range rs {
+		for _, x := range relaxed {
 			sources[x.source] = true
 		}
 		if len(sources) >= 2 {
 			points = append(points, p)
 		}
 	}
-	slices.SortFunc(points, func(a, b int32) int { return cmp.Compare(r.ix.rank[a], r.ix.rank[b]) })
+	slices.SortFunc(points, func(a, b int32) int { return cmp.Compare(r.index.rank[a], r.index.rank[b]) })
 	var out []string
 	for _, p := range points {
-		rs := restr[p]
-		slices.SortStableFunc(rs, func(a, b restriction) int {
+		relaxed := restr[p]
+		slices.SortStableFunc(relaxed, func(a, b restriction) int {
 			return cmp.Compare(r.restrOrder(a, roots, into), r.restrOrder(b, roots, into))
 		})
 		// One clause per source: the versions of one component are alternatives.
 		var sources []string
 		clauses := map[string][]string{}
-		for _, x := range rs {
+		for _, x := range relaxed {
 			s := r.restrSentence(p, x, roots, into)
 			if !slices.Contains(clauses[x.source], s) {
 				if len(clauses[x.source]) == 0 {
@@ -262,7 +262,7 @@ func (r *resolution) restrOrder(x restriction, roots map[int32]*incompat, into m
 		}
 		return 4
 	}
-	chain := r.chain(r.ix.groups[l.group].from, roots, into)
+	chain := r.chain(r.index.groups[l.group].from, roots, into)
 	if root, ok := roots[chain[0]]; ok {
 		switch root.kind {
 		case causeRequested, causePinned, causeWith:
@@ -289,7 +289,7 @@ func (r *resolution) chain(p int32, roots map[int32]*incompat, into map[int32][]
 			return path
 		}
 		for _, l := range into[q] {
-			from := r.ix.groups[l.group].from
+			from := r.index.groups[l.group].from
 			if _, seen := prev[from]; !seen {
 				prev[from] = q
 				queue = append(queue, from)
@@ -302,7 +302,7 @@ func (r *resolution) chain(p int32, roots map[int32]*incompat, into map[int32][]
 // edgeTo returns the requirement leaf from a to b, if any.
 func (r *resolution) edgeTo(a, b int32, into map[int32][]*incompat) *edgeGroup {
 	for _, l := range into[b] {
-		if g := &r.ix.groups[l.group]; g.from == a {
+		if g := &r.index.groups[l.group]; g.from == a {
 			return g
 		}
 	}
@@ -320,9 +320,9 @@ func (r *resolution) restrSentence(p int32, x restriction, roots map[int32]*inco
 		return fmt.Sprintf("only pre-releases of %s would fit, and pre-releases are used only when pinned", r.name(p))
 	case causeWith:
 		return fmt.Sprintf("%s is requested as an optional member of %s, which only %s offers", r.name(l.member), r.name(p),
-			r.nameSet(p, r.ix.nodes[p].all.minus(l.terms[0].set)))
+			r.nameSet(p, r.index.nodes[p].all.minus(l.terms[0].set)))
 	}
-	g := &r.ix.groups[l.group]
+	g := &r.index.groups[l.group]
 	verb := "requires"
 	if g.optional {
 		verb = "accepts only"
@@ -366,17 +366,17 @@ func elide(hops []string) []string {
 // reports those that make it satisfiable: downgrades, uninstalling an installed
 // component (with what only it needs), dropping a pin or an optional member, a
 // pre-release.
-func (r *resolution) hints(sp *spec, ls []*incompat) []string {
+func (r *resolution) hints(base *problem, ls []*incompat) []string {
 	var out []string
 	tried := map[string]bool{}
-	try := func(key string, relax func(*spec), describe func(sol []int32) string) {
+	try := func(key string, relax func(*problem), describe func(sol []int32) string) {
 		if len(out) >= maxHints || tried[key] || len(tried) >= maxHintTries {
 			return
 		}
 		tried[key] = true
-		rs := &spec{facts: slices.Clone(sp.facts), prefer: sp.prefer, first: sp.first, allowPre: sp.allowPre, budget: hintBudget}
-		relax(rs)
-		sol, err := newSolver(r.ix, rs).solve()
+		relaxed := &problem{facts: slices.Clone(base.facts), prefer: base.prefer, first: base.first, allowPre: base.allowPre, budget: hintBudget}
+		relax(relaxed)
+		sol, err := newSolver(r.index, relaxed).solve()
 		if err != nil {
 			return
 		}
@@ -384,20 +384,20 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 			out = append(out, h)
 		}
 	}
-	drop := func(rs *spec, f func(*incompat) bool) { rs.facts = slices.DeleteFunc(rs.facts, f) }
+	drop := func(relaxed *problem, f func(*incompat) bool) { relaxed.facts = slices.DeleteFunc(relaxed.facts, f) }
 	present := func(p int32) *incompat {
-		return &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
+		return &incompat{terms: []term{{p, r.index.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 	}
-	ver := func(sol []int32, p int32) string { return r.ix.nodes[p].vers[sol[p]].Version }
+	ver := func(sol []int32, p int32) string { return r.index.nodes[p].vers[sol[p]].Version }
 	// Installed components the proof involves, directly or as what holds a dependency.
 	var holders []int32
-	og := r.installedGraph()
+	installedDeps := r.installedGraph()
 	for _, l := range ls {
 		if l.kind != causeInstalled && l.kind != causeMember {
 			continue
 		}
 		for _, p := range slices.Sorted(maps.Keys(r.inst)) {
-			if r.isRoot(p) && (p == l.pkg || reach(og, []int32{p})[l.pkg]) && !slices.Contains(holders, p) {
+			if r.isRoot(p) && (p == l.pkg || reach(installedDeps, []int32{p})[l.pkg]) && !slices.Contains(holders, p) {
 				holders = append(holders, p)
 			}
 		}
@@ -406,12 +406,12 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 		p := l.pkg
 		switch l.kind {
 		case causePinned:
-			try(fmt.Sprintf("pin:%d", p), func(rs *spec) {
-				drop(rs, func(f *incompat) bool { return f == l })
-				rs.facts = append(rs.facts, present(p))
+			try(fmt.Sprintf("pin:%d", p), func(relaxed *problem) {
+				drop(relaxed, func(f *incompat) bool { return f == l })
+				relaxed.facts = append(relaxed.facts, present(p))
 				if e := r.inst[p]; e != nil && !r.req.AllowDowngrade {
 					if low := r.lower(p, &e.v); !low.empty() {
-						rs.facts = append(rs.facts, &incompat{terms: []term{{p, low}}, kind: causeInstalled, pkg: p, ver: e.version})
+						relaxed.facts = append(relaxed.facts, &incompat{terms: []term{{p, low}}, kind: causeInstalled, pkg: p, ver: e.version})
 					}
 				}
 			}, func(sol []int32) string {
@@ -422,7 +422,7 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 			})
 		case causeMember:
 			m := l.member
-			try(fmt.Sprintf("member:%d", m), func(rs *spec) { drop(rs, func(f *incompat) bool { return f == l }) }, func([]int32) string {
+			try(fmt.Sprintf("member:%d", m), func(relaxed *problem) { drop(relaxed, func(f *incompat) bool { return f == l }) }, func([]int32) string {
 				return fmt.Sprintf("it would fit without the optional member %s (uninstall %s first)", r.name(m), r.name(m))
 			})
 		case causeWith, causeRequested:
@@ -430,21 +430,21 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 			if m < 0 {
 				continue
 			}
-			try(fmt.Sprintf("with:%d", m), func(rs *spec) {
-				drop(rs, func(f *incompat) bool { return (f.kind == causeWith || f.kind == causeRequested) && f.member == m })
+			try(fmt.Sprintf("with:%d", m), func(relaxed *problem) {
+				drop(relaxed, func(f *incompat) bool { return (f.kind == causeWith || f.kind == causeRequested) && f.member == m })
 			}, func([]int32) string {
 				return fmt.Sprintf("it would fit without the optional member %s", r.name(m))
 			})
 		case causePrerelease:
-			try(fmt.Sprintf("pre:%d", p), func(rs *spec) {
-				allow := make(map[int32]vset, len(rs.allowPre)+1)
-				for k, v := range rs.allowPre {
+			try(fmt.Sprintf("pre:%d", p), func(relaxed *problem) {
+				allow := make(map[int32]vset, len(relaxed.allowPre)+1)
+				for k, v := range relaxed.allowPre {
 					allow[k] = v
 				}
-				allow[p] = r.ix.nodes[p].pre
-				rs.allowPre = allow
+				allow[p] = r.index.nodes[p].pre
+				relaxed.allowPre = allow
 			}, func(sol []int32) string {
-				if sol[p] >= 0 && r.ix.nodes[p].vers[sol[p]].prer {
+				if sol[p] >= 0 && r.index.nodes[p].vers[sol[p]].prer {
 					return fmt.Sprintf("the pre-release %s %s would fit; pin it to use it", r.name(p), ver(sol, p))
 				}
 				return ""
@@ -452,17 +452,17 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 		}
 	}
 	if len(holders) > 0 {
-		try("downgrade", func(rs *spec) {
-			drop(rs, func(f *incompat) bool { return f.kind == causeInstalled })
+		try("downgrade", func(relaxed *problem) {
+			drop(relaxed, func(f *incompat) bool { return f.kind == causeInstalled })
 			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 				if _, pinned := r.pins[p]; !pinned && r.isRoot(p) {
-					rs.facts = append(rs.facts, present(p))
+					relaxed.facts = append(relaxed.facts, present(p))
 				}
 			}
 		}, func(sol []int32) string {
 			var downs []string
 			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
-				if e := r.inst[p]; sol[p] >= 0 && r.ix.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
+				if e := r.inst[p]; sol[p] >= 0 && r.index.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
 					downs = append(downs, fmt.Sprintf("%s %s → %s", r.name(p), e.version, ver(sol, p)))
 				}
 			}
@@ -474,12 +474,12 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 	}
 	for _, p := range holders {
 		e := r.inst[p]
-		if r.ix.nodes[p].comp.Category == CategoryMandatory || slices.Contains(r.names, p) || slices.Contains(r.with, p) || r.targets[p] {
+		if r.index.nodes[p].comp.Category == CategoryMandatory || slices.Contains(r.names, p) || slices.Contains(r.with, p) || r.targets[p] {
 			continue
 		}
-		gone := r.prunedWithout(p, og)
-		try(fmt.Sprintf("rm:%d", p), func(rs *spec) {
-			drop(rs, func(f *incompat) bool {
+		gone := r.prunedWithout(p, installedDeps)
+		try(fmt.Sprintf("rm:%d", p), func(relaxed *problem) {
+			drop(relaxed, func(f *incompat) bool {
 				return (f.kind == causeInstalled && gone[f.pkg]) || (f.kind == causeMember && (gone[f.pkg] || gone[f.member]))
 			})
 		}, func(sol []int32) string {
@@ -494,14 +494,14 @@ func (r *resolution) hints(sp *spec, ls []*incompat) []string {
 
 // prunedWithout returns the installed components that uninstalling p would remove: p and
 // whatever only it needs.
-func (r *resolution) prunedWithout(p int32, og graph) map[int32]bool {
+func (r *resolution) prunedWithout(p int32, installedDeps graph) map[int32]bool {
 	var roots []int32
 	for q, e := range r.inst {
-		if q != p && (e.explicit || r.ix.nodes[q].comp.Category == CategoryMandatory || slices.Contains(r.names, q) || r.targets[q]) {
+		if q != p && (e.explicit || r.index.nodes[q].comp.Category == CategoryMandatory || slices.Contains(r.names, q) || r.targets[q]) {
 			roots = append(roots, q)
 		}
 	}
-	keep := reach(og, roots)
+	keep := reach(installedDeps, roots)
 	gone := map[int32]bool{}
 	for q := range r.inst {
 		if !keep[q] {

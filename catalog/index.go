@@ -28,9 +28,9 @@ type node struct {
 	pre    vset       // pre-release versions
 	// edges[i] lists the edge groups of version i.
 	edges [][]int32
-	// incid lists the requirement incompatibilities the component takes part in, from
+	// incidences lists the requirement incompatibilities the component takes part in, from
 	// its side: its term, the other component and term.
-	incid []incidence
+	incidences []incidence
 }
 
 // incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
@@ -58,56 +58,56 @@ type edgeGroup struct {
 }
 
 func newIndex(comps []*Component) *index {
-	ix := &index{byName: make(map[string]int32, len(comps))}
+	x := &index{byName: make(map[string]int32, len(comps))}
 	sorted := slices.Clone(comps)
 	slices.SortFunc(sorted, func(a, b *Component) int { return strings.Compare(a.Name, b.Name) })
-	ix.nodes = make([]node, len(sorted))
+	x.nodes = make([]node, len(sorted))
 	for i, c := range sorted {
-		ix.byName[c.Name] = int32(i)
-		nd := &ix.nodes[i]
-		nd.comp = c
-		nd.n = len(c.Versions)
-		nd.vers = make([]*Version, nd.n)
+		x.byName[c.Name] = int32(i)
+		node := &x.nodes[i]
+		node.comp = c
+		node.n = len(c.Versions)
+		node.vers = make([]*Version, node.n)
 		for j := range c.Versions { // Versions are newest first
-			v := &c.Versions[nd.n-1-j]
-			nd.vers[j] = v
+			v := &c.Versions[node.n-1-j]
+			node.vers[j] = v
 			if v.prer {
-				nd.pre = nd.pre.with(j)
+				node.pre = node.pre.with(j)
 			}
 		}
-		nd.all = rangeSet(nd.n)
-		nd.full = rangeSet(nd.n + 1)
-		nd.absent = bitSet(nd.n)
-		nd.edges = make([][]int32, nd.n)
+		node.all = rangeSet(node.n)
+		node.full = rangeSet(node.n + 1)
+		node.absent = bitSet(node.n)
+		node.edges = make([][]int32, node.n)
 	}
 	type key struct {
 		to       int32
 		optional bool
 		cons     string
 	}
-	for i := range ix.nodes {
-		nd := &ix.nodes[i]
+	for i := range x.nodes {
+		node := &x.nodes[i]
 		groups := map[key]int32{}
 		add := func(vi int, name, cons string, c *constraint, optional bool) {
-			to := ix.byName[name]
+			to := x.byName[name]
 			k := key{to, optional, cons}
 			g, ok := groups[k]
 			if !ok {
-				g = int32(len(ix.groups))
+				g = int32(len(x.groups))
 				groups[k] = g
-				tn := &ix.nodes[to]
+				tn := &x.nodes[to]
 				var m vset
 				for j, tv := range tn.vers {
 					if c.match(&tv.v) {
 						m = m.with(j)
 					}
 				}
-				ix.groups = append(ix.groups, edgeGroup{from: int32(i), to: to, optional: optional, cons: cons, match: m})
+				x.groups = append(x.groups, edgeGroup{from: int32(i), to: to, optional: optional, cons: cons, match: m})
 			}
-			ix.groups[g].fromSet = ix.groups[g].fromSet.with(vi)
-			nd.edges[vi] = append(nd.edges[vi], g)
+			x.groups[g].fromSet = x.groups[g].fromSet.with(vi)
+			node.edges[vi] = append(node.edges[vi], g)
 		}
-		for vi, v := range nd.vers {
+		for vi, v := range node.vers {
 			for _, r := range v.Requires {
 				add(vi, r.Name, r.Constraint, r.c, false)
 			}
@@ -116,25 +116,25 @@ func newIndex(comps []*Component) *index {
 			}
 		}
 	}
-	for g := range ix.groups {
-		e := &ix.groups[g]
-		e.inc = depIncompat(ix, int32(g))
+	for g := range x.groups {
+		e := &x.groups[g]
+		e.inc = depIncompat(x, int32(g))
 		if e.inc == nil {
 			continue
 		}
 		ft, tt := e.inc.terms[0], e.inc.terms[1]
-		ix.nodes[e.from].incid = append(ix.nodes[e.from].incid, incidence{inc: e.inc, my: ft.set, other: tt.set, pkg: e.to, src: e.from, out: true})
-		ix.nodes[e.to].incid = append(ix.nodes[e.to].incid, incidence{inc: e.inc, my: tt.set, other: ft.set, pkg: e.from, src: e.from})
+		x.nodes[e.from].incidences = append(x.nodes[e.from].incidences, incidence{inc: e.inc, my: ft.set, other: tt.set, pkg: e.to, src: e.from, out: true})
+		x.nodes[e.to].incidences = append(x.nodes[e.to].incidences, incidence{inc: e.inc, my: tt.set, other: ft.set, pkg: e.from, src: e.from})
 	}
-	ix.rank = ix.topoRank()
-	return ix
+	x.rank = x.topoRank()
+	return x
 }
 
 // depIncompat is the incompatibility of an edge group: {from ∈ fromSet, to ∉ match}; for
 // an optional member, absence of the member is fine.
-func depIncompat(ix *index, g int32) *incompat {
-	e := &ix.groups[g]
-	tn := &ix.nodes[e.to]
+func depIncompat(x *index, g int32) *incompat {
+	e := &x.groups[g]
+	tn := &x.nodes[e.to]
 	var toSet vset
 	if e.optional {
 		toSet = tn.all.minus(e.match)
@@ -149,11 +149,11 @@ func depIncompat(ix *index, g int32) *incompat {
 
 // successors returns the components p may depend on (any version, requirement or
 // optional member), deduplicated and sorted.
-func (ix *index) successors(p int32) []int32 {
+func (x *index) successors(p int32) []int32 {
 	var out []int32
-	for _, es := range ix.nodes[p].edges {
+	for _, es := range x.nodes[p].edges {
 		for _, g := range es {
-			out = append(out, ix.groups[g].to)
+			out = append(out, x.groups[g].to)
 		}
 	}
 	slices.Sort(out)
@@ -163,11 +163,11 @@ func (ix *index) successors(p int32) []int32 {
 // topoRank orders components so that dependents come before their dependencies; the
 // members of a dependency cycle are adjacent. Ties are broken by name, so the order is
 // deterministic.
-func (ix *index) topoRank() []int32 {
-	n := len(ix.nodes)
+func (x *index) topoRank() []int32 {
+	n := len(x.nodes)
 	succ := make([][]int32, n)
 	for i := range succ {
-		succ[i] = ix.successors(int32(i))
+		succ[i] = x.successors(int32(i))
 	}
 	// Tarjan's strongly connected components, iteratively.
 	comp := make([]int32, n)

@@ -187,7 +187,7 @@ func resolve(c *Catalog, installed []Installed, req Request) (*Plan, solveStats,
 // resolution holds one Resolve call's validated input.
 type resolution struct {
 	c         *Catalog
-	ix        *index
+	index     *index
 	req       Request
 	installed []Installed
 	inst      map[int32]*instEntry // known components that are installed
@@ -213,7 +213,7 @@ type instEntry struct {
 }
 
 func newResolution(c *Catalog, installed []Installed, req Request) (*resolution, error) {
-	r := &resolution{c: c, ix: c.ix, req: req, installed: installed,
+	r := &resolution{c: c, index: c.index, req: req, installed: installed,
 		inst: map[int32]*instEntry{}, unknown: map[string]bool{}, pins: map[int32]int{}, targets: map[int32]bool{}}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -234,7 +234,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			continue
 		}
 		seen[in.Name] = true
-		p, ok := r.ix.byName[in.Name]
+		p, ok := r.index.byName[in.Name]
 		if !ok {
 			if req.Kind == Uninstall && named[in.Name] {
 				r.unknown[in.Name] = true
@@ -249,7 +249,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			continue
 		}
 		e := &instEntry{pkg: p, pos: i, vi: -1, v: v, explicit: in.Explicit(), reason: in.Reason, version: in.Version}
-		for j, cv := range r.ix.nodes[p].vers {
+		for j, cv := range r.index.nodes[p].vers {
 			if cv.v.cmp(&v) == 0 {
 				e.vi = j
 			}
@@ -265,7 +265,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 				continue
 			}
 			done[n] = true
-			p, ok := r.ix.byName[n]
+			p, ok := r.index.byName[n]
 			if !ok {
 				if req.Kind == Uninstall && r.unknown[n] {
 					continue
@@ -282,8 +282,8 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		return out
 	}
 	r.names = dedup(req.Names)
-	r.named = make([]bool, len(r.ix.nodes))
-	r.withed = make([]bool, len(r.ix.nodes))
+	r.named = make([]bool, len(r.index.nodes))
+	r.withed = make([]bool, len(r.index.nodes))
 	for _, p := range r.names {
 		r.named[p] = true
 	}
@@ -340,7 +340,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			switch {
 			case r.inst[p] == nil:
 				bad("%s is not installed", r.name(p))
-			case r.ix.nodes[p].comp.Category == CategoryMandatory:
+			case r.index.nodes[p].comp.Category == CategoryMandatory:
 				bad("%s is mandatory and cannot be uninstalled", r.name(p))
 			}
 		}
@@ -365,7 +365,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 	slices.Sort(pinNames)
 	for _, n := range pinNames {
 		vs := req.Versions[n]
-		p, ok := r.ix.byName[n]
+		p, ok := r.index.byName[n]
 		if !ok {
 			if !named[n] { // unknown names are reported above
 				bad("version given for unknown component %q", n)
@@ -376,12 +376,12 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			bad("version %s given for %s, which the request does not %s", vs, n, req.Kind)
 			continue
 		}
-		cv, ok := r.ix.nodes[p].comp.Version(vs)
+		cv, ok := r.index.nodes[p].comp.Version(vs)
 		if !ok {
-			bad("%s has no version %s (%s)", n, vs, versionList(r.ix.nodes[p].comp))
+			bad("%s has no version %s (%s)", n, vs, versionList(r.index.nodes[p].comp))
 			continue
 		}
-		vi := slices.Index(r.ix.nodes[p].vers, cv)
+		vi := slices.Index(r.index.nodes[p].vers, cv)
 		if e := r.inst[p]; e != nil && cv.v.cmp(&e.v) < 0 && !req.AllowDowngrade {
 			bad("%s %s is older than the installed %s; allow downgrades to go back", n, cv.Version, e.version)
 			continue
@@ -397,7 +397,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		if _, pinned := r.pins[p]; pinned || r.targets[p] {
 			continue
 		}
-		bad("installed %s %s is not in the catalog (%s); upgrade it to a version the catalog has", r.name(p), e.version, versionList(r.ix.nodes[p].comp))
+		bad("installed %s %s is not in the catalog (%s); upgrade it to a version the catalog has", r.name(p), e.version, versionList(r.index.nodes[p].comp))
 	}
 	if len(problems) > 0 {
 		return nil, &InputError{Problems: problems}
@@ -405,7 +405,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 	return r, nil
 }
 
-func (r *resolution) name(p int32) string { return r.ix.nodes[p].comp.Name }
+func (r *resolution) name(p int32) string { return r.index.nodes[p].comp.Name }
 
 func (r *resolution) nameList(ps []int32) string {
 	names := make([]string, len(ps))
@@ -421,7 +421,7 @@ func (r *resolution) nameList(ps []int32) string {
 func (r *resolution) membersHint() string {
 	var ms []string
 	for _, p := range r.names {
-		for _, v := range r.ix.nodes[p].vers {
+		for _, v := range r.index.nodes[p].vers {
 			for _, o := range v.Optional {
 				if !slices.Contains(ms, o.Name) {
 					ms = append(ms, o.Name)
@@ -439,9 +439,9 @@ func (r *resolution) membersHint() string {
 // offers returns the versions of p that list m as an optional member.
 func (r *resolution) offers(p, m int32) vset {
 	var out vset
-	for vi, v := range r.ix.nodes[p].vers {
+	for vi, v := range r.index.nodes[p].vers {
 		for _, o := range v.Optional {
-			if r.ix.byName[o.Name] == m {
+			if r.index.byName[o.Name] == m {
 				out = out.with(vi)
 			}
 		}
@@ -451,9 +451,9 @@ func (r *resolution) offers(p, m int32) vset {
 
 func (r *resolution) suggest(n string) string {
 	best, bestD := "", min(2, len(n)/3+1)+1
-	for _, nd := range r.ix.nodes {
-		if d := editDistance(n, nd.comp.Name); d < bestD || d == bestD && nd.comp.Name < best {
-			best, bestD = nd.comp.Name, d
+	for _, node := range r.index.nodes {
+		if d := editDistance(n, node.comp.Name); d < bestD || d == bestD && node.comp.Name < best {
+			best, bestD = node.comp.Name, d
 		}
 	}
 	return best
@@ -462,7 +462,7 @@ func (r *resolution) suggest(n string) string {
 // lower returns the versions of p older than v.
 func (r *resolution) lower(p int32, v *ver) vset {
 	var out vset
-	for i, cv := range r.ix.nodes[p].vers {
+	for i, cv := range r.index.nodes[p].vers {
 		if cv.v.cmp(v) < 0 {
 			out = out.with(i)
 		}
@@ -477,30 +477,30 @@ func (r *resolution) isRoot(p int32) bool {
 		return true
 	}
 	e := r.inst[p]
-	return e != nil && (e.explicit || r.ix.nodes[p].comp.Category == CategoryMandatory)
+	return e != nil && (e.explicit || r.index.nodes[p].comp.Category == CategoryMandatory)
 }
 
-// spec builds the solver problem.
-func (r *resolution) spec() *spec {
-	sp := &spec{prefer: map[int32]int{}, first: map[int32]bool{}, allowPre: map[int32]vset{}}
+// encode builds the solver problem.
+func (r *resolution) encode() *problem {
+	problem := &problem{prefer: map[int32]int{}, first: map[int32]bool{}, allowPre: map[int32]vset{}}
 	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
 		e := r.inst[p]
-		nd := &r.ix.nodes[p]
+		node := &r.index.nodes[p]
 		if e.vi >= 0 && !r.targets[p] {
-			sp.prefer[p] = e.vi
+			problem.prefer[p] = e.vi
 		}
-		if e.vi >= 0 && nd.vers[e.vi].prer {
-			sp.allowPre[p] = sp.allowPre[p].with(e.vi)
+		if e.vi >= 0 && node.vers[e.vi].prer {
+			problem.allowPre[p] = problem.allowPre[p].with(e.vi)
 		}
 		if _, pinned := r.pins[p]; pinned {
 			continue
 		}
 		set := r.lower(p, &e.v)
 		if r.isRoot(p) {
-			set = set.or(nd.absent)
+			set = set.or(node.absent)
 		}
 		if !set.empty() {
-			sp.facts = append(sp.facts, &incompat{terms: []term{{p, set}}, kind: causeInstalled, pkg: p, ver: e.version})
+			problem.facts = append(problem.facts, &incompat{terms: []term{{p, set}}, kind: causeInstalled, pkg: p, ver: e.version})
 		}
 	}
 	// An installed optional member stays as long as a platform that offers it does.
@@ -509,32 +509,32 @@ func (r *resolution) spec() *spec {
 		if e.vi < 0 {
 			continue
 		}
-		for _, o := range r.ix.nodes[q].vers[e.vi].Optional {
-			m := r.ix.byName[o.Name]
+		for _, o := range r.index.nodes[q].vers[e.vi].Optional {
+			m := r.index.byName[o.Name]
 			if r.inst[m] != nil && !r.isRoot(m) {
-				sp.facts = append(sp.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.ix.nodes[m].absent}},
+				problem.facts = append(problem.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.index.nodes[m].absent}},
 					kind: causeMember, pkg: q, member: m})
 			}
 		}
 	}
 	for p, vi := range r.pins {
-		nd := &r.ix.nodes[p]
-		sp.facts = append(sp.facts, &incompat{terms: []term{{p, nd.full.minus(bitSet(vi))}}, kind: causePinned, pkg: p, ver: nd.vers[vi].Version})
-		if nd.vers[vi].prer {
-			sp.allowPre[p] = sp.allowPre[p].with(vi)
+		node := &r.index.nodes[p]
+		problem.facts = append(problem.facts, &incompat{terms: []term{{p, node.full.minus(bitSet(vi))}}, kind: causePinned, pkg: p, ver: node.vers[vi].Version})
+		if node.vers[vi].prer {
+			problem.allowPre[p] = problem.allowPre[p].with(vi)
 		}
 	}
 	if r.req.Kind == Install {
 		for _, p := range append(slices.Clone(r.names), r.with...) {
-			sp.first[p] = true
+			problem.first[p] = true
 			if _, pinned := r.pins[p]; pinned || r.inst[p] != nil {
 				continue
 			}
-			inc := &incompat{terms: []term{{p, r.ix.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
+			inc := &incompat{terms: []term{{p, r.index.nodes[p].absent}}, kind: causeRequested, pkg: p, member: -1}
 			if slices.Contains(r.with, p) && !slices.Contains(r.names, p) {
 				inc.member = p
 			}
-			sp.facts = append(sp.facts, inc)
+			problem.facts = append(problem.facts, inc)
 		}
 		for _, m := range r.with {
 			for _, p := range r.names {
@@ -542,14 +542,14 @@ func (r *resolution) spec() *spec {
 				if offers.empty() {
 					continue
 				}
-				if lacking := r.ix.nodes[p].all.minus(offers); !lacking.empty() {
-					sp.facts = append(sp.facts, &incompat{terms: []term{{p, lacking}}, kind: causeWith, pkg: p, member: m})
+				if lacking := r.index.nodes[p].all.minus(offers); !lacking.empty() {
+					problem.facts = append(problem.facts, &incompat{terms: []term{{p, lacking}}, kind: causeWith, pkg: p, member: m})
 				}
 			}
 		}
 	}
-	slices.SortStableFunc(sp.facts, func(a, b *incompat) int { return cmp.Compare(a.pkg, b.pkg) })
-	return sp
+	slices.SortStableFunc(problem.facts, func(a, b *incompat) int { return cmp.Compare(a.pkg, b.pkg) })
+	return problem
 }
 
 func (r *resolution) describe() string {
@@ -570,13 +570,13 @@ func (r *resolution) describe() string {
 }
 
 func (r *resolution) solve() (*Plan, error) {
-	sp := r.spec()
-	sv := newSolver(r.ix, sp)
-	sol, err := sv.solve()
-	r.stats = solveStats{conflicts: sv.conflicts, decisions: sv.decisions}
+	problem := r.encode()
+	search := newSolver(r.index, problem)
+	sol, err := search.solve()
+	r.stats = solveStats{conflicts: search.conflicts, decisions: search.decisions}
 	if err != nil {
 		if u := (*errUnsat)(nil); errors.As(err, &u) {
-			return nil, r.explain(sp, u.inc, sv.conflicts)
+			return nil, r.explain(problem, u.inc, search.conflicts)
 		}
 		return nil, fmt.Errorf("%s: %w", r.describe(), err)
 	}
@@ -603,7 +603,7 @@ func (r *resolution) solve() (*Plan, error) {
 type selection []int32
 
 func (r *resolution) newSelection() selection {
-	sel := make(selection, len(r.ix.nodes))
+	sel := make(selection, len(r.index.nodes))
 	for i := range sel {
 		sel[i] = -1
 	}
@@ -631,7 +631,7 @@ func (r *resolution) graph(sel selection) graph {
 	size := 0
 	for p, vi := range sel {
 		if vi >= 0 {
-			size += len(r.ix.nodes[p].edges[vi])
+			size += len(r.index.nodes[p].edges[vi])
 		}
 	}
 	buf := make([]int32, 0, size) // one allocation for all adjacency lists
@@ -640,8 +640,8 @@ func (r *resolution) graph(sel selection) graph {
 			continue
 		}
 		start := len(buf)
-		for _, gi := range r.ix.nodes[p].edges[vi] {
-			if to := r.ix.groups[gi].to; sel[to] >= 0 && !slices.Contains(buf[start:], to) {
+		for _, gi := range r.index.nodes[p].edges[vi] {
+			if to := r.index.groups[gi].to; sel[to] >= 0 && !slices.Contains(buf[start:], to) {
 				buf = append(buf, to)
 			}
 		}
@@ -743,7 +743,7 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 	}
 	var steps []Step
 	for _, p := range r.order(sel.members(), g) {
-		to := r.ix.nodes[p].vers[sel[p]].Version
+		to := r.index.nodes[p].vers[sel[p]].Version
 		st := Step{Component: r.name(p), To: to, Reason: reasons[p]}
 		e := r.inst[p]
 		switch {
@@ -754,7 +754,7 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 		default:
 			st.From = e.version
 			st.Action = ActionUpgrade
-			if r.ix.nodes[p].vers[sel[p]].v.cmp(&e.v) < 0 {
+			if r.index.nodes[p].vers[sel[p]].v.cmp(&e.v) < 0 {
 				st.Action = ActionDowngrade
 			}
 		}
@@ -777,9 +777,9 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 // marks the components the user asked to remove.
 func (r *resolution) removals(gone []int32, requested map[int32]bool) []Step {
 	slices.Sort(gone)
-	og := r.installedGraph()
-	rev := make(graph, len(og)) // dependency -> dependents
-	for p, ds := range og {
+	installedDeps := r.installedGraph()
+	rev := make(graph, len(installedDeps)) // dependency -> dependents
+	for p, ds := range installedDeps {
 		for _, d := range ds {
 			rev[d] = append(rev[d], int32(p))
 		}
@@ -893,8 +893,8 @@ func (r *resolution) optionalOf(p int32, sel selection) int32 {
 		if sel[q] < 0 {
 			return false
 		}
-		for _, o := range r.ix.nodes[q].vers[sel[q]].Optional {
-			if r.ix.byName[o.Name] == p {
+		for _, o := range r.index.nodes[q].vers[sel[q]].Optional {
+			if r.index.byName[o.Name] == p {
 				return true
 			}
 		}
@@ -924,7 +924,7 @@ func (r *resolution) reasonValid(reason string, p int32, sel selection, g graph)
 	default:
 		return reason != ""
 	}
-	q, ok := r.ix.byName[name]
+	q, ok := r.index.byName[name]
 	if !ok || sel[q] < 0 {
 		return false
 	}

@@ -95,8 +95,8 @@ type assignment struct {
 	prev  int32 // trail index of the previous assignment of pkg, or -1
 }
 
-// spec is one resolution problem.
-type spec struct {
+// problem is one resolution problem, as the solver sees it.
+type problem struct {
 	facts []*incompat
 	// prefer holds the installed version of components that are not upgrade targets:
 	// it is kept when allowed, and otherwise the smallest allowed upgrade is taken, so a
@@ -109,18 +109,18 @@ type spec struct {
 }
 
 type solver struct {
-	ix *index
-	sp *spec
+	index   *index
+	problem *problem
 
 	// watches[p] holds the incompatibilities that watch a term of p (see propagate).
-	watches [][]watch
-	assigns []assignment
-	last    []int32 // trail index of each component's last assignment, or -1
-	scratch []int32
-	tailBuf []assignment
-	acc     []vset
-	decided []int32
-	level   int32
+	watches     [][]watch
+	assigns     []assignment
+	last        []int32 // trail index of each component's last assignment, or -1
+	scratch     []int32
+	tailBuf     []assignment
+	allowedSets []vset
+	decided     []int32
+	level       int32
 	// levelStart[l] is the trail index of the decision that opened level l.
 	levelStart []int32
 	// pending are components whose assignments survived a backjump out of trail order;
@@ -152,48 +152,48 @@ var errBudget = errors.New("resolution budget exhausted")
 // backtracks chronologically. A variable so that tests can exercise both ways.
 var chronoDistance int32 = 16
 
-func newSolver(ix *index, sp *spec) *solver {
-	n := len(ix.nodes)
+func newSolver(index *index, problem *problem) *solver {
+	n := len(index.nodes)
 	s := &solver{
-		ix: ix, sp: sp,
-		watches:    make([][]watch, n),
-		last:       make([]int32, n),
-		assigns:    make([]assignment, 0, 4*n),
-		acc:        make([]vset, n),
-		decided:    make([]int32, n),
-		levelStart: []int32{0},
-		mark:       make([]bool, n),
-		dirty:      make([]bool, n),
-		inQueue:    make([]bool, n),
-		isForced:   make([]bool, n),
-		preAdded:   make([]bool, n),
-		active:     make([]bool, n),
-		fresh:      make([]bool, n),
-		slot:       make([]int32, n),
+		index: index, problem: problem,
+		watches:     make([][]watch, n),
+		last:        make([]int32, n),
+		assigns:     make([]assignment, 0, 4*n),
+		allowedSets: make([]vset, n),
+		decided:     make([]int32, n),
+		levelStart:  []int32{0},
+		mark:        make([]bool, n),
+		dirty:       make([]bool, n),
+		inQueue:     make([]bool, n),
+		isForced:    make([]bool, n),
+		preAdded:    make([]bool, n),
+		active:      make([]bool, n),
+		fresh:       make([]bool, n),
+		slot:        make([]int32, n),
 	}
 	for i := range s.decided {
 		s.decided[i] = -1
 		s.last[i] = -1
 	}
 	s.queue.less = func(a, b int32) bool {
-		fa, fb := sp.first[a], sp.first[b]
+		fa, fb := problem.first[a], problem.first[b]
 		if fa != fb {
 			return fa
 		}
-		return ix.rank[a] < ix.rank[b]
+		return index.rank[a] < index.rank[b]
 	}
 	return s
 }
 
-func (s *solver) accOf(p int32) vset {
+func (s *solver) allowed(p int32) vset {
 	if s.last[p] < 0 {
-		return s.ix.nodes[p].full
+		return s.index.nodes[p].full
 	}
-	return s.acc[p]
+	return s.allowedSets[p]
 }
 
 func (s *solver) required(p int32) bool {
-	return !s.accOf(p).has(s.ix.nodes[p].n)
+	return !s.allowed(p).has(s.index.nodes[p].n)
 }
 
 // addIncompat registers inc, watching the terms w (w[1] = -1 for a single term). The
@@ -239,10 +239,10 @@ func (s *solver) addIncompatWatchingRecent(inc *incompat) {
 
 // solve returns the chosen version index of every component (-1 = absent).
 func (s *solver) solve() ([]int32, error) {
-	for _, f := range s.sp.facts {
+	for _, f := range s.problem.facts {
 		s.addIncompatWatchingRecent(f)
 	}
-	for _, f := range s.sp.facts {
+	for _, f := range s.problem.facts {
 		for _, t := range f.terms {
 			if err := s.propagate(t.pkg); err != nil {
 				return nil, err
@@ -292,8 +292,8 @@ func (s *solver) next() int32 {
 
 // candidates are the versions p may still be decided at.
 func (s *solver) candidates(p int32) vset {
-	nd := &s.ix.nodes[p]
-	return s.accOf(p).and(nd.all).minus(nd.pre.minus(s.sp.allowPre[p]))
+	node := &s.index.nodes[p]
+	return s.allowed(p).and(node.all).minus(node.pre.minus(s.problem.allowPre[p]))
 }
 
 func (s *solver) enqueue(p int32) {
@@ -319,8 +319,8 @@ func (s *solver) enqueue(p int32) {
 
 // decide picks a version of p, adds its requirements and propagates.
 func (s *solver) decide(p int32) error {
-	nd := &s.ix.nodes[p]
-	forbidden := nd.pre.minus(s.sp.allowPre[p])
+	node := &s.index.nodes[p]
+	forbidden := node.pre.minus(s.problem.allowPre[p])
 	cand := s.candidates(p)
 	if cand.empty() {
 		// Only pre-releases are left: state the rule so the conflict can be explained.
@@ -331,15 +331,15 @@ func (s *solver) decide(p int32) error {
 		return s.propagate(p)
 	}
 	var v int
-	if pv, ok := s.sp.prefer[p]; ok {
+	if pv, ok := s.problem.prefer[p]; ok {
 		if v = pv; !cand.has(pv) {
 			v = cand.minus(rangeSet(pv)).lowest()
 			if v < 0 { // only older versions are left (a downgrade was allowed)
-				v = cand.highest(nd.n)
+				v = cand.highest(node.n)
 			}
 		}
 	} else {
-		v = cand.highest(nd.n)
+		v = cand.highest(node.n)
 	}
 	s.level++
 	s.decisions++
@@ -350,11 +350,11 @@ func (s *solver) decide(p int32) error {
 }
 
 func (s *solver) push(a assignment) {
-	prev := s.accOf(a.pkg)
+	prev := s.allowed(a.pkg)
 	a.prev = s.last[a.pkg]
 	s.assigns = append(s.assigns, a)
 	s.last[a.pkg] = int32(len(s.assigns) - 1)
-	s.acc[a.pkg] = prev.and(a.set)
+	s.allowedSets[a.pkg] = prev.and(a.set)
 	s.dirty[a.pkg] = true
 	if !a.dec {
 		s.enqueue(a.pkg)
@@ -373,7 +373,7 @@ const (
 func (s *solver) relation(inc *incompat) (rel, i int) {
 	i = -1
 	for j, t := range inc.terms {
-		a := s.accOf(t.pkg)
+		a := s.allowed(t.pkg)
 		if a.subsetOf(t.set) {
 			continue
 		}
@@ -395,7 +395,7 @@ func (s *solver) relation(inc *incompat) (rel, i int) {
 // assignment gets the level at which those terms hold (not necessarily the current one),
 // so that a chronological backtrack keeps it when it keeps its reasons.
 func (s *solver) derive(t term, cause *incompat) {
-	nd := &s.ix.nodes[t.pkg]
+	node := &s.index.nodes[t.pkg]
 	level := int32(0)
 	for _, u := range cause.terms {
 		if u.pkg != t.pkg {
@@ -404,10 +404,10 @@ func (s *solver) derive(t term, cause *incompat) {
 			}
 		}
 	}
-	s.push(assignment{pkg: t.pkg, set: nd.full.minus(t.set), level: level, cause: cause})
+	s.push(assignment{pkg: t.pkg, set: node.full.minus(t.set), level: level, cause: cause})
 }
 
-func (s *solver) satisfied(t term) bool { return s.accOf(t.pkg).subsetOf(t.set) }
+func (s *solver) satisfied(t term) bool { return s.allowed(t.pkg).subsetOf(t.set) }
 
 // propagate runs unit propagation from the changes to p.
 func (s *solver) propagate(p int32) error {
@@ -447,28 +447,28 @@ func (s *solver) propagate(p int32) error {
 // component becomes required, its own requirements are evaluated in full once. A conflict
 // is resolved (with a backjump) and reported with the component to continue from.
 func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, bool, error) {
-	accQ := s.accOf(q)
+	allowedQ := s.allowed(q)
 	fresh := s.fresh[q]
 	s.fresh[q] = false
-	incid := s.ix.nodes[q].incid
-	for i := range incid {
-		e := &incid[i]
-		if accQ.subsetOf(e.my) {
+	incidences := s.index.nodes[q].incidences
+	for i := range incidences {
+		e := &incidences[i]
+		if allowedQ.subsetOf(e.my) {
 			if !s.active[e.src] {
 				continue
 			}
-			ao := s.accOf(e.pkg)
-			if ao.subsetOf(e.other) {
+			allowedOther := s.allowed(e.pkg)
+			if allowedOther.subsetOf(e.other) {
 				next, err := s.conflictIn(e.inc)
 				return queue, next, true, err
 			}
-			if !ao.disjoint(e.other) {
+			if !allowedOther.disjoint(e.other) {
 				s.derive(term{e.pkg, e.other}, e.inc)
 				queue = append(queue, e.pkg)
 			}
 			continue
 		}
-		if fresh && e.out && s.accOf(e.pkg).subsetOf(e.other) && !accQ.disjoint(e.my) {
+		if fresh && e.out && s.allowed(e.pkg).subsetOf(e.other) && !allowedQ.disjoint(e.my) {
 			s.derive(term{q, e.my}, e.inc)
 			s.fresh[q] = true // q changed: start over on it, still in full
 			queue = append(queue, q)
@@ -485,10 +485,10 @@ func (s *solver) propagateRequirements(q int32, queue []int32) ([]int32, int32, 
 // undecided means it must be false (a derivation), contradicted means the
 // incompatibility cannot hold anyway. Backjumping never invalidates watches.
 func (s *solver) propagateWatches(q int32, queue []int32) ([]int32, int32, bool, error) {
-	accQ := s.accOf(q)
+	allowedQ := s.allowed(q)
 	ws := s.watches[q]
 	for i := 0; i < len(ws); {
-		if !accQ.subsetOf(ws[i].set) {
+		if !allowedQ.subsetOf(ws[i].set) {
 			i++ // the watched term is not satisfied: nothing to do
 			continue
 		}
@@ -506,7 +506,7 @@ func (s *solver) propagateWatches(q int32, queue []int32) ([]int32, int32, bool,
 			continue
 		}
 		other := inc.terms[inc.w[1-k]]
-		a := s.accOf(other.pkg)
+		a := s.allowed(other.pkg)
 		switch {
 		case a.subsetOf(other.set):
 			next, err := s.conflictIn(inc)
@@ -519,7 +519,7 @@ func (s *solver) propagateWatches(q int32, queue []int32) ([]int32, int32, bool,
 	}
 	// Facts that are not yet satisfied may be unit: assert them.
 	for _, w := range s.watches[q] {
-		if w.inc.w[1] < 0 && !accQ.disjoint(w.set) && !accQ.subsetOf(w.set) {
+		if w.inc.w[1] < 0 && !allowedQ.disjoint(w.set) && !allowedQ.subsetOf(w.set) {
 			s.derive(w.inc.terms[0], w.inc)
 			queue = append(queue, q) // its other incompatibilities see the new assignment
 			break
@@ -606,10 +606,10 @@ func (s *solver) satisfier(p int32, set vset) int32 {
 	if !inOrder {
 		slices.SortStableFunc(pa, func(a, b int32) int { return cmp.Compare(s.assigns[a].level, s.assigns[b].level) })
 	}
-	acc := s.ix.nodes[p].full
+	intersection := s.index.nodes[p].full
 	for _, ai := range pa {
-		acc = acc.and(s.assigns[ai].set)
-		if acc.subsetOf(set) {
+		intersection = intersection.and(s.assigns[ai].set)
+		if intersection.subsetOf(set) {
 			return ai
 		}
 	}
@@ -646,7 +646,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			return nil, &errUnsat{inc}
 		}
 		s.conflicts++
-		if s.sp.budget > 0 && s.conflicts > s.sp.budget {
+		if s.problem.budget > 0 && s.conflicts > s.problem.budget {
 			return nil, errBudget
 		}
 		recent, recentIdx := int32(-1), -1
@@ -655,7 +655,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		for i, t := range inc.terms {
 			sat := s.satisfier(t.pkg, t.set)
 			if sat < 0 {
-				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.ix.nodes[t.pkg].comp.Name)
+				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.index.nodes[t.pkg].comp.Name)
 			}
 			if recent < 0 || s.later(sat, recent) {
 				if recent >= 0 {
@@ -673,7 +673,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		sa := &s.assigns[recent]
 		t := inc.terms[recentIdx]
 		if diff := sa.set.minus(t.set); !diff.empty() {
-			sat := s.satisfier(t.pkg, s.ix.nodes[t.pkg].full.minus(diff))
+			sat := s.satisfier(t.pkg, s.index.nodes[t.pkg].full.minus(diff))
 			if sat >= 0 {
 				prevLevel = max(prevLevel, s.assigns[sat].level)
 			}
@@ -733,13 +733,13 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	for _, t := range out.terms {
 		s.slot[t.pkg] = 0
 	}
-	if !s.ix.nodes[p].full.subsetOf(pset) {
+	if !s.index.nodes[p].full.subsetOf(pset) {
 		out.terms = append(out.terms, term{p, pset})
 	}
 	// Terms that cover a whole domain always hold; drop them.
 	kept := out.terms[:0]
 	for _, t := range out.terms {
-		if !s.ix.nodes[t.pkg].full.subsetOf(t.set) {
+		if !s.index.nodes[t.pkg].full.subsetOf(t.set) {
 			kept = append(kept, t)
 		}
 	}
@@ -777,11 +777,11 @@ func (s *solver) backjump(level int32) {
 			i = s.tailBuf[i-start].prev
 		}
 		s.last[p] = i
-		acc := s.ix.nodes[p].full
+		intersection := s.index.nodes[p].full
 		for ; i >= 0; i = s.assigns[i].prev {
-			acc = acc.and(s.assigns[i].set)
+			intersection = intersection.and(s.assigns[i].set)
 		}
-		s.acc[p] = acc
+		s.allowedSets[p] = intersection
 	}
 	for _, a := range tail {
 		if a.level <= level {
@@ -797,14 +797,14 @@ func (s *solver) backjump(level int32) {
 // findCycle looks for a dependency cycle among the decided versions and returns the
 // incompatibility that forbids it, or nil.
 func (s *solver) findCycle() *incompat {
-	n := len(s.ix.nodes)
+	n := len(s.index.nodes)
 	state := make([]uint8, n) // 0 new, 1 on path, 2 done
 	parent := make([]int32, n)
 	type frame struct {
 		p  int32
 		ei int
 	}
-	succ := func(p int32) []int32 { return s.ix.nodes[p].edges[s.decided[p]] }
+	succ := func(p int32) []int32 { return s.index.nodes[p].edges[s.decided[p]] }
 	for start := range n {
 		if s.decided[start] < 0 || state[start] != 0 {
 			continue
@@ -820,7 +820,7 @@ func (s *solver) findCycle() *incompat {
 				stack = stack[:len(stack)-1]
 				continue
 			}
-			to := s.ix.groups[es[f.ei]].to
+			to := s.index.groups[es[f.ei]].to
 			f.ei++
 			if s.decided[to] < 0 {
 				continue
@@ -858,11 +858,11 @@ func (s *solver) cycleIncompat(cycle []int32) *incompat {
 		var set vset
 		var groups []int32
 		seen := map[int32]bool{}
-		for _, es := range s.ix.nodes[a].edges {
+		for _, es := range s.index.nodes[a].edges {
 			for _, g := range es {
-				if s.ix.groups[g].to == b && !seen[g] {
+				if s.index.groups[g].to == b && !seen[g] {
 					seen[g] = true
-					set = set.or(s.ix.groups[g].fromSet)
+					set = set.or(s.index.groups[g].fromSet)
 					groups = append(groups, g)
 				}
 			}
