@@ -164,7 +164,7 @@ func BenchmarkResolveSynthetic(b *testing.B) {
 			synthCapOneIn = bc.capIn
 			c := synthCatalog(b, 1, bc.n, 5)
 			req := Request{Kind: Install, Names: []string{"c00000", "c00001", "c00002"}}
-			p, stats, err := resolve(c, nil, req)
+			p, stats, err := resolve(c, nil, req, defaultSolverOptions)
 			require.NoError(b, err)
 			require.NoError(b, Verify(c, p.Apply(nil)))
 			b.ReportAllocs()

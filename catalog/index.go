@@ -36,12 +36,12 @@ type node struct {
 // incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
 // of its two components, laid out for the solver's propagation loop.
 type incidence struct {
-	inc   *incompat
-	my    vset  // this component's term
-	other vset  // the other component's term
-	pkg   int32 // the other component
-	src   int32 // the component whose requirement it is (from)
-	out   bool  // this component is src
+	inc      *incompat
+	own      vset  // this component's term
+	otherSet vset  // the other component's term
+	other    int32 // the other component
+	from     int32 // the component whose requirement it is
+	outgoing bool  // this component is from
 }
 
 // edgeGroup is one requirement (or optional-member constraint) shared by the versions in
@@ -123,8 +123,8 @@ func newIndex(comps []*Component) *index {
 			continue
 		}
 		ft, tt := e.inc.terms[0], e.inc.terms[1]
-		x.nodes[e.from].incidences = append(x.nodes[e.from].incidences, incidence{inc: e.inc, my: ft.set, other: tt.set, pkg: e.to, src: e.from, out: true})
-		x.nodes[e.to].incidences = append(x.nodes[e.to].incidences, incidence{inc: e.inc, my: tt.set, other: ft.set, pkg: e.from, src: e.from})
+		x.nodes[e.from].incidences = append(x.nodes[e.from].incidences, incidence{inc: e.inc, own: ft.set, otherSet: tt.set, other: e.to, from: e.from, outgoing: true})
+		x.nodes[e.to].incidences = append(x.nodes[e.to].incidences, incidence{inc: e.inc, own: tt.set, otherSet: ft.set, other: e.from, from: e.from})
 	}
 	x.rank = x.topoRank()
 	return x
