@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -31,19 +32,22 @@ var synthVersions = func() []string {
 // and now and then an upper bound on the dependency's major. Newest versions therefore do
 // not always fit together. A planted solution (one version per component that accepts
 // the planted versions of its dependencies) makes every instance satisfiable.
-func synthCatalog(tb testing.TB, seed uint64, n, deps int) *Catalog {
+func synthCatalog(tb testing.TB, seed uint64, n, deps, capOneIn int) *Catalog {
 	tb.Helper()
-	c, err := New(fmt.Sprintf("synthetic-%d-%d", n, seed), synthComponents(seed, n, deps))
+	c, err := New(fmt.Sprintf("synthetic-%d-%d", n, seed), synthComponents(seed, n, deps, capOneIn))
 	require.NoError(tb, err)
 	return c
 }
 
-// synthCapOneIn is how rarely a requirement caps its dependency's major version: one
-// requirement in 20 by default, which makes a platform of 10,000 components need about a
-// hundred conflicts to resolve; the conflict-heavy benchmark uses one in 4.
-var synthCapOneIn = 20
+// How rarely a requirement caps its dependency's major version: one requirement in 20 by
+// default, which makes a platform of 10,000 components need about a hundred conflicts to
+// resolve; the conflict-heavy benchmarks use one in 4.
+const (
+	synthCapOneIn              = 20
+	synthCapOneInConflictHeavy = 4
+)
 
-func synthComponents(seed uint64, n, deps int) []*Component {
+func synthComponents(seed uint64, n, deps, capOneIn int) []*Component {
 	r := rand.New(rand.NewPCG(seed, uint64(n)))
 	nv := len(synthVersions)
 	const perMajor = 5
@@ -76,7 +80,7 @@ func synthComponents(seed uint64, n, deps int) []*Component {
 			for m := range majors {
 				lo := max(0, m*perMajor-r.IntN(2*perMajor)) // newer majors want newer dependencies
 				hi := nv
-				if r.IntN(synthCapOneIn) == 0 { // cap the dependency's major
+				if r.IntN(capOneIn) == 0 { // cap the dependency's major
 					hi = min(nv, (lo/perMajor+1+r.IntN(2))*perMajor)
 				}
 				if m == planted[i]/perMajor { // the planted solution must fit
@@ -155,14 +159,13 @@ func BenchmarkResolveSynthetic(b *testing.B) {
 		name     string
 		n, capIn int
 	}{
-		{"1000x20x5", 1000, 20},
-		{"10000x20x5", 10000, 20},
-		{"conflict-heavy-1000x20x5", 1000, 4},
+		{"1000x20x5", 1000, synthCapOneIn},
+		{"10000x20x5", 10000, synthCapOneIn},
+		{"conflict-heavy-1000x20x5", 1000, synthCapOneInConflictHeavy},
+		{"conflict-heavy-10000x20x5", 10000, synthCapOneInConflictHeavy},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			defer func(c int) { synthCapOneIn = c }(synthCapOneIn)
-			synthCapOneIn = bc.capIn
-			c := synthCatalog(b, 1, bc.n, 5)
+			c := synthCatalog(b, 1, bc.n, 5, bc.capIn)
 			req := Request{Kind: Install, Names: []string{"c00000", "c00001", "c00002"}}
 			p, stats, err := resolve(c, nil, req, defaultSolverOptions)
 			require.NoError(b, err)
@@ -187,7 +190,7 @@ func BenchmarkCatalogBuild(b *testing.B) {
 	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		comps := synthComponents(1, 10000, 5)
+		comps := synthComponents(1, 10000, 5, synthCapOneIn)
 		b.StartTimer()
 		start := cpuTime()
 		if _, err := New("synthetic", comps); err != nil {
@@ -290,20 +293,45 @@ func BenchmarkResolveAdversarial(b *testing.B) {
 	}
 }
 
+// unsatSynthetic is a platform of about n synthetic components, installed by resolving
+// c00000, c00001 and c00002, and a request to install "downgrader", which needs the
+// last component, which almost everything depends on, older than the installed one:
+// unsatisfiable, because installed components are not downgraded, and explained with
+// hints that take trial resolutions of the whole platform.
+func unsatSynthetic(tb testing.TB, n int) (*Catalog, []Installed, Request) {
+	tb.Helper()
+	comps := synthComponents(1, n, 5, synthCapOneIn)
+	bottom := comps[n-1].Name
+	comps = append(comps, &Component{Name: "downgrader", Category: CategoryALaCarte, Description: "synthetic", Namespace: "ns",
+		Chart:    Chart{Repository: "https://charts.example.com", Name: "c"},
+		Versions: []Version{{Version: "1.0.0", ChartVersion: "1.0.0", Requires: []Requirement{{Name: bottom, Constraint: "<2.0.0"}}}}})
+	c, err := New(fmt.Sprintf("synthetic-unsat-%d", n), comps)
+	require.NoError(tb, err)
+	p, err := Resolve(c, nil, Request{Kind: Install, Names: []string{"c00000", "c00001", "c00002"}})
+	require.NoError(tb, err)
+	installed := p.Apply(nil)
+	i := slices.IndexFunc(installed, func(in Installed) bool { return in.Name == bottom })
+	require.GreaterOrEqual(tb, i, 0, "%s is installed", bottom)
+	require.False(tb, strings.HasPrefix(installed[i].Version, "1."), "%s is installed at 2.0.0 or later", bottom)
+	return c, installed, Request{Kind: Install, Names: []string{"downgrader"}}
+}
+
 func BenchmarkResolveUnsatisfiable(b *testing.B) {
+	root := Request{Kind: Install, Names: []string{"root"}}
 	for _, bc := range []struct {
-		name string
-		c    *Catalog
+		name  string
+		setup func() (*Catalog, []Installed, Request)
 	}{
-		{"late-conflict-30x20", lateConflictCatalog(b, 30, 20, false)},
-		{"descending-chain-20x40", descendingChainCatalog(b, 20, 40, false)},
+		{"late-conflict-30x20", func() (*Catalog, []Installed, Request) { return lateConflictCatalog(b, 30, 20, false), nil, root }},
+		{"descending-chain-20x40", func() (*Catalog, []Installed, Request) { return descendingChainCatalog(b, 20, 40, false), nil, root }},
+		{"installed-10000x20x5", func() (*Catalog, []Installed, Request) { return unsatSynthetic(b, 10000) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			req := Request{Kind: Install, Names: []string{"root"}}
+			c, installed, req := bc.setup()
 			b.ReportAllocs()
 			done := reportCPU(b)
 			for b.Loop() {
-				_, err := Resolve(bc.c, nil, req)
+				_, err := Resolve(c, installed, req)
 				if !errors.As(err, new(*ConflictError)) {
 					b.Fatalf("want a conflict, got %v", err)
 				}
@@ -378,7 +406,7 @@ func BenchmarkGreedyBaseline(b *testing.B) {
 	const instances = 50
 	cats := make([]*Catalog, instances)
 	for i := range cats {
-		cats[i] = synthCatalog(b, uint64(100+i), 50, 4)
+		cats[i] = synthCatalog(b, uint64(100+i), 50, 4, synthCapOneIn)
 	}
 	names := []string{"c00000"}
 	var greedySolved, solved int
@@ -412,7 +440,7 @@ func BenchmarkGreedyBaseline(b *testing.B) {
 func TestGreedyBaselineFailsWhereResolverSucceeds(t *testing.T) {
 	greedy := 0
 	for i := range 20 {
-		c := synthCatalog(t, uint64(100+i), 50, 4)
+		c := synthCatalog(t, uint64(100+i), 50, 4, synthCapOneIn)
 		p, err := Resolve(c, nil, Request{Kind: Install, Names: []string{"c00000"}})
 		require.NoError(t, err)
 		require.NoError(t, Verify(c, p.Apply(nil)))

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -16,6 +17,9 @@ type index struct {
 	// rank is the static decision order: every component comes before the components
 	// it depends on (strongly connected components stay together), ties by name.
 	rank []int32
+	// acyclic: no requirement of any version leads back to its component, so the solver
+	// need not look for cycles.
+	acyclic bool
 }
 
 type node struct {
@@ -31,6 +35,9 @@ type node struct {
 	// incidences lists the requirement incompatibilities the component takes part in, from
 	// its side: its term, the other component and term.
 	incidences []incidence
+	// ownWords[i] is incidences[i].own as one word, when the domain fits in one (fewer
+	// than 64 versions): propagation scans these 8 bytes per incidence, not 56.
+	ownWords []uint64
 }
 
 // incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
@@ -126,7 +133,17 @@ func newIndex(comps []*Component) *index {
 		x.nodes[e.from].incidences = append(x.nodes[e.from].incidences, incidence{inc: e.inc, own: ft.set, otherSet: tt.set, other: e.to, from: e.from, outgoing: true})
 		x.nodes[e.to].incidences = append(x.nodes[e.to].incidences, incidence{inc: e.inc, own: tt.set, otherSet: ft.set, other: e.from, from: e.from})
 	}
-	x.rank = x.topoRank()
+	for i := range x.nodes {
+		node := &x.nodes[i]
+		if node.n+1 > 64 {
+			continue
+		}
+		node.ownWords = make([]uint64, len(node.incidences))
+		for j, e := range node.incidences {
+			node.ownWords[j] = e.own.w
+		}
+	}
+	x.rank, x.acyclic = x.topoRank()
 	return x
 }
 
@@ -162,8 +179,8 @@ func (x *index) successors(p int32) []int32 {
 
 // topoRank orders components so that dependents come before their dependencies; the
 // members of a dependency cycle are adjacent. Ties are broken by name, so the order is
-// deterministic.
-func (x *index) topoRank() []int32 {
+// deterministic. It also reports whether there is no cycle at all.
+func (x *index) topoRank() ([]int32, bool) {
 	n := len(x.nodes)
 	succ := make([][]int32, n)
 	for i := range succ {
@@ -266,7 +283,7 @@ func (x *index) topoRank() []int32 {
 			}
 		}
 	}
-	return rank
+	return rank, len(sccs) == n // components never depend on themselves
 }
 
 // int32Heap is a binary heap of int32 with a custom order.
@@ -311,4 +328,52 @@ func (h *int32Heap) pop() int32 {
 		i = m
 	}
 	return top
+}
+
+// decisionQueue holds components by their place in the decision order, as a bitmap with
+// a summary word per 64 words: push and pop take a few word operations, not a heap's
+// comparisons.
+type decisionQueue struct {
+	place   []int32 // each component's place; places are distinct
+	at      []int32 // the component at each place
+	words   []uint64
+	summary []uint64 // bit i: words[i] is not zero
+}
+
+func newDecisionQueue(place []int32) decisionQueue {
+	size := 0
+	for _, pl := range place {
+		size = max(size, int(pl)+1)
+	}
+	q := decisionQueue{place: place, at: make([]int32, size), words: make([]uint64, (size+63)/64)}
+	q.summary = make([]uint64, (len(q.words)+63)/64)
+	for p, pl := range place {
+		q.at[pl] = int32(p)
+	}
+	return q
+}
+
+func (q *decisionQueue) push(p int32) {
+	i := q.place[p]
+	q.words[i/64] |= 1 << uint(i%64)
+	q.summary[i/4096] |= 1 << uint(i/64%64)
+}
+
+// pop removes and returns the component with the lowest place, or -1.
+func (q *decisionQueue) pop() int32 {
+	for si, sw := range q.summary {
+		if sw == 0 {
+			continue
+		}
+		wi := si*64 + bits.TrailingZeros64(sw)
+		w := q.words[wi]
+		b := bits.TrailingZeros64(w)
+		w &^= 1 << uint(b)
+		q.words[wi] = w
+		if w == 0 {
+			q.summary[si] &^= 1 << uint(wi%64)
+		}
+		return q.at[wi*64+b]
+	}
+	return -1
 }

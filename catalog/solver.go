@@ -131,7 +131,7 @@ type solver struct {
 	fresh  []bool
 
 	// Decisions.
-	queue    int32Heap // required components in decision order
+	queue    decisionQueue // required components in decision order
 	inQueue  []bool
 	forced   []int32 // components with one candidate left, decided first
 	isForced []bool
@@ -184,13 +184,16 @@ func newSolver(index *index, problem *problem) *solver {
 		s.decided[i] = -1
 		s.last[i] = -1
 	}
-	s.queue.less = func(a, b int32) bool {
-		fa, fb := problem.first[a], problem.first[b]
-		if fa != fb {
-			return fa
-		}
-		return index.rank[a] < index.rank[b]
+	// The decision order: the components of problem.first, then everything else, each
+	// by rank.
+	place := make([]int32, n)
+	for p, r := range index.rank {
+		place[p] = r + int32(n)
 	}
+	for p := range problem.first {
+		place[p] -= int32(n)
+	}
+	s.queue = newDecisionQueue(place)
 	return s
 }
 
@@ -213,6 +216,9 @@ func (s *solver) solve() ([]int32, error) {
 				return nil, err
 			}
 			continue
+		}
+		if s.index.acyclic {
+			return s.decided, nil // no cycle is possible
 		}
 		cyc := s.findCycle()
 		if cyc == nil {
@@ -237,8 +243,11 @@ func (s *solver) next() int32 {
 			return p
 		}
 	}
-	for s.queue.len() > 0 {
+	for {
 		p := s.queue.pop()
+		if p < 0 {
+			break
+		}
 		s.inQueue[p] = false
 		if s.decided[p] < 0 && s.required(p) {
 			return p

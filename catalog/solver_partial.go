@@ -57,6 +57,16 @@ func (s *solver) derive(t term, cause *incompat) {
 	s.push(assignment{pkg: t.pkg, set: node.full.minus(t.set), level: level, cause: cause})
 }
 
+// deriveFromPair is derive for an incompatibility of two terms, t and the satisfied
+// {reason ∈ reasonSet}: what propagating catalog requirements does most.
+func (s *solver) deriveFromPair(t term, cause *incompat, reason int32, reasonSet vset) {
+	level := int32(0)
+	if sat := s.satisfier(reason, reasonSet); sat >= 0 {
+		level = s.assigns[sat].level
+	}
+	s.push(assignment{pkg: t.pkg, set: s.index.nodes[t.pkg].full.minus(t.set), level: level, cause: cause})
+}
+
 func (s *solver) satisfied(t term) bool { return s.allowed(t.pkg).subsetOf(t.set) }
 
 const (

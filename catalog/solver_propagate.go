@@ -108,10 +108,25 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	allowedQ := s.allowed(q)
 	fresh := s.fresh[q]
 	s.fresh[q] = false
-	incidences := s.index.nodes[q].incidences
+	node := &s.index.nodes[q]
+	incidences := node.incidences
+	words := node.ownWords
+	if allowedQ.big != nil {
+		words = nil
+	}
 	for i := range incidences {
+		var holds bool // q's term holds
+		if words != nil {
+			holds = allowedQ.w&^words[i] == 0
+			if !holds && !fresh {
+				continue
+			}
+		}
 		e := &incidences[i]
-		if allowedQ.subsetOf(e.own) {
+		if words == nil {
+			holds = allowedQ.subsetOf(e.own)
+		}
+		if holds {
 			if !s.active[e.from] {
 				continue
 			}
@@ -120,7 +135,7 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 				return s.conflictFound(e.inc)
 			}
 			if !allowedOther.disjoint(e.otherSet) {
-				s.derive(term{e.other, e.otherSet}, e.inc)
+				s.deriveFromPair(term{e.other, e.otherSet}, e.inc, q, e.own)
 				s.queueChanged(e.other)
 			}
 			continue
