@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -146,23 +147,25 @@ func (w *Watch) Subscribers() int {
 
 // State is the watched objects at one moment.
 type State struct {
-	// Platform is nil when it does not exist (any more); Components are its Component
-	// objects (label openova.io/platform), by name.
+	// Platform is the Platform; Components are its Component objects (label
+	// openova.io/platform), by name.
 	Platform   *openovav1alpha1.Platform
 	Components map[string]*openovav1alpha1.Component
 	Revision   uint64
 }
 
 // Snapshot reads the Platform and its Components from the watch's cache (no request to
-// the API server). The objects are copies.
+// the API server). The objects are copies. A Platform that is gone is an error.
 func (w *Watch) Snapshot(ctx context.Context) (*State, error) {
 	st := &State{Components: map[string]*openovav1alpha1.Component{}, Revision: w.rev.Load()}
 	p := &openovav1alpha1.Platform{}
-	if err := w.cache.Get(ctx, client.ObjectKey{Namespace: w.namespace, Name: w.platform}, p); err == nil {
-		st.Platform = p
-	} else if client.IgnoreNotFound(err) != nil {
+	if err := w.cache.Get(ctx, client.ObjectKey{Namespace: w.namespace, Name: w.platform}, p); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("platform %s is not in namespace %s (any more)", w.platform, w.namespace)
+		}
 		return nil, err
 	}
+	st.Platform = p
 	var list openovav1alpha1.ComponentList
 	if err := w.cache.List(ctx, &list, client.InNamespace(w.namespace)); err != nil {
 		return nil, err

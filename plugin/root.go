@@ -30,6 +30,7 @@ var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdUpgrade,
 	NewCmdStatus,
 	NewCmdCheck,
+	NewCmdDashboard,
 	NewCmdVersion,
 	NewCmdCompletion,
 }
