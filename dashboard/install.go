@@ -41,10 +41,12 @@ type member struct {
 	Name, DisplayName, Description string
 	Version                        string
 	// State is "will be installed", "already installed", "will be upgraded from 1.0.0", …
-	State    string
-	Checked  bool
-	Versions []string
-	Pinned   string
+	State   string
+	Checked bool
+	// Installed members keep their version here (an upgrade is the Upgrades page's job).
+	Installed bool
+	Versions  []string
+	Pinned    string
 }
 
 type stepRow struct{ Action, Component, Version, Reason string }
@@ -102,6 +104,9 @@ func (p *pages) dialog(v *view, name string, form url.Values) (*installDialog, *
 	}
 	state := func(member string) string {
 		if ch == nil {
+			if _, ok := v.Entry(member); ok {
+				return "installed"
+			}
 			return ""
 		}
 		for _, s := range ch.Plan.Steps {
@@ -143,7 +148,7 @@ func (p *pages) dialog(v *view, name string, form url.Values) (*installDialog, *
 		m := member{Name: o.Name, DisplayName: displayName(v.Catalog, o.Name), Description: o.Description, Pinned: req.Versions[o.Name],
 			Versions: matching(v.Catalog, o.Name, o.Constraint)}
 		_, installed := v.Entry(o.Name)
-		m.Checked = with[o.Name] || installed
+		m.Checked, m.Installed = with[o.Name] || installed, installed
 		if m.Checked {
 			m.Version, m.State = memberVersion(o.Name), state(o.Name)
 		} else if len(m.Versions) > 0 {

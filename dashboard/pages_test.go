@@ -81,7 +81,7 @@ func TestPagesRender(t *testing.T) {
 		{"/components/langserve/install", []string{"Install LangServe", "Plan: 1 to install, 0 to upgrade, 0 to remove."}},
 		{"/components/feast/install", []string{`id="unsatisfiable"`, "kserve ~1.0.0", `id="install-button" disabled`}},
 		{"/components/ai-hub/install", []string{"already installed", "Neo4j — knowledge graph", `id="with-neo4j" name="with" value="neo4j" checked`}},
-		{"/upgrades", []string{`data-failed="neo4j"`, "rolled back to 1.0.0", "Grafana 0.2: unified alerting.", "Plan preview", "Maintenance window: none"}},
+		{"/upgrades", []string{`data-failed="neo4j"`, "rolled back to 1.0.0", "Grafana 0.2: unified alerting.", "Plan preview", "Maintenance window: none (upgrades start right away)."}},
 		{"/settings", []string{"Update check interval", `id="day-Saturday"`, "Not checked yet."}},
 		{"/progress?c=neo4j@2.0.0&c=grafana@0.1.0&what=Upgrade", []string{"rolled back to 1.0.0", "did not complete", "Healthy"}},
 	}

@@ -141,7 +141,7 @@ func upgradeRequest(name, to string) catalog.Request {
 // windowText describes the maintenance window ("any time" without one).
 func windowText(pl *openovav1alpha1.Platform) string {
 	if pl.Spec.Updates == nil || pl.Spec.Updates.MaintenanceWindow == nil {
-		return "none: upgrades start right away"
+		return "none (upgrades start right away)"
 	}
 	mw := pl.Spec.Updates.MaintenanceWindow
 	days := "every day"

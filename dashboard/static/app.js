@@ -30,7 +30,7 @@
   // modal (focus stays in it), and closing it (Escape) goes back to the Components page.
   var dlg = document.querySelector("dialog[data-open]");
   if (dlg && typeof dlg.showModal === "function") {
-    if (dlg.open) dlg.close();
+    dlg.removeAttribute("open"); // rendered open for pages without script; now modal
     dlg.showModal();
     dlg.addEventListener("close", function () {
       var to = dlg.getAttribute("data-close");
