@@ -3,9 +3,8 @@ package operator
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
+	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/test/catalogserver"
 	"github.com/openova-io/core/test/testcatalog"
 )
 
@@ -26,20 +26,19 @@ func TestMissingVersionReloadsCatalogAndStopsOnlyItsEntry(t *testing.T) {
 	require.NoError(t, err)
 	older := bytes.Replace(full, []byte("- {version: 1.2.0, chartVersion: 1.2.0, changelog: \"Base 1.2: faster start.\"}\n"), nil, 1)
 	require.NotEqual(t, full, older)
-	s := &catalogServer{data: older, modified: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), etag: true, lastModified: true}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s := catalogserver.Start(older, catalogserver.Options{})
+	t.Cleanup(s.Close)
 
 	ns := newNamespace(t)
 	p := newPlatform(ns, stack()...)
-	p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: srv.URL + "/catalog.yaml"}
+	p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: s.URL}
 	require.NoError(t, k8s.Create(ctx, p))
 	deployAll(t, ns, waitRelease(t, ns, "base", "1.0.0").Name, waitRelease(t, ns, "middle", "0.1.0").Name, waitRelease(t, ns, "top", "1.0.0").Name)
 	waitPlatform(t, ns, "ready", func(p *openovav1alpha1.Platform) bool { return p.Status.Phase == openovav1alpha1.PhaseReady })
 
 	// A release of the catalog adds base 1.2.0; a client that read it writes the Platform.
 	// No refresh annotation: the operator reloads because its copy lacks 1.2.0.
-	s.publish(full)
+	s.Publish(full)
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components[0].Version = "1.2.0" })
 	playFluxDeployed(t, waitRelease(t, ns, "base", "1.2.0"))
 	waitPlatform(t, ns, "ready at base 1.2.0", func(p *openovav1alpha1.Platform) bool {
@@ -72,7 +71,7 @@ func TestMissingVersionReloadsCatalogAndStopsOnlyItsEntry(t *testing.T) {
 	assert.Equal(t, "middle", pl.Status.Alerts[0].Component)
 	assert.Equal(t, "0.1.0", mustComponent(t, ns, "middle").Spec.Version)
 	assert.True(t, hasEvent(eventsFor(t, ns, "Platform", "acme"), "Warning", openovav1alpha1.UnknownVersionReason))
-	assert.Positive(t, s.unmodified(), "the reload for 9.9.9 was a conditional GET answered 304")
+	assert.Positive(t, s.Answers(http.StatusNotModified), "the reload for 9.9.9 was a conditional GET answered 304")
 
 	// The entry fixed, the Platform is Ready again.
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components[1].Version = "0.1.0" })
