@@ -150,14 +150,13 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	if !installed {
-		c.Status.Health = openovav1alpha1.HealthUnknown
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.FluxNotInstalledReason, "the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
+		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.FluxNotInstalledReason,
+			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
 	}
 	if c.Spec.Chart == nil {
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.InstallFailedReason, "spec.chart is required for helm delivery")
+		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
+			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart is required for helm delivery"}})
 		return ctrl.Result{}, nil
 	}
 

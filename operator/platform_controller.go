@@ -123,20 +123,24 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 
 // catalogFor loads the Platform's catalog (see loadCatalog) and, when an enabled entry
 // names a component or version the loaded copy lacks, reloads it once per Platform
-// generation (and again after catalogRetry): a release published after the copy was
-// loaded is picked up without waiting for the next update check. The reload is a
-// conditional GET, so an unchanged catalog costs a 304. A failed reload keeps the copy.
+// generation (and again after catalogRetry) unless loadCatalog just did: a release
+// published after the copy was loaded is picked up without waiting for the next update
+// check. The reload is a conditional GET, so an unchanged catalog costs a 304. A failed
+// reload keeps the copy.
 func (r *PlatformReconciler) catalogFor(ctx context.Context, p *openovav1alpha1.Platform) (*catalog.Catalog, time.Duration, error) {
-	cat, due, err := r.loadCatalog(ctx, p)
-	if err != nil || !lacksEntry(p, cat) || !r.reloadDue(p) {
-		return cat, due, err
+	load, err := r.loadCatalog(ctx, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !lacksEntry(p, load.catalog) || !r.reloadDue(p) || load.reloaded {
+		return load.catalog, load.untilCheck, nil
 	}
 	fresh, err := r.Catalogs.Get(ctx, catalogSource(p), true)
 	if err != nil {
 		log.FromContext(ctx).Info("reload of the catalog for a missing entry failed; keeping the loaded copy", "error", err.Error())
-		return cat, due, nil
+		return load.catalog, load.untilCheck, nil
 	}
-	return fresh, due, nil
+	return fresh, load.untilCheck, nil
 }
 
 // reloadDue reports whether a reload for a missing entry may happen now (once per
@@ -178,10 +182,18 @@ func catalogSource(p *openovav1alpha1.Platform) string {
 	return ""
 }
 
+// catalogLoad is a loaded catalog, whether it was just reloaded from its source, and the
+// time until the next update check.
+type catalogLoad struct {
+	catalog    *catalog.Catalog
+	reloaded   bool
+	untilCheck time.Duration
+}
+
 // loadCatalog loads the catalog the Platform names, reloading it from its source when an
 // update check is due (checkInterval passed, or a new refresh annotation). It records the
-// check in status.lastUpdateCheck and returns the time until the next one.
-func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1.Platform) (*catalog.Catalog, time.Duration, error) {
+// check in status.lastUpdateCheck.
+func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1.Platform) (catalogLoad, error) {
 	interval := defaultCheckInterval
 	if p.Spec.Updates != nil && p.Spec.Updates.CheckInterval != nil && p.Spec.Updates.CheckInterval.Duration > 0 {
 		interval = p.Spec.Updates.CheckInterval.Duration
@@ -193,14 +205,14 @@ func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1
 	source := catalogSource(p)
 	cat, err := r.Catalogs.Get(ctx, source, due)
 	if err != nil {
-		return nil, 0, fmt.Errorf("load catalog %s: %w", describeSource(source, r.Catalogs.Default), err)
+		return catalogLoad{}, fmt.Errorf("load catalog %s: %w", describeSource(source, r.Catalogs.Default), err)
 	}
 	if due {
 		p.Status.LastUpdateCheck = &metav1.Time{Time: now}
 		p.Status.LastHandledRefresh = refresh
-		return cat, interval, nil
+		return catalogLoad{catalog: cat, reloaded: true, untilCheck: interval}, nil
 	}
-	return cat, last.Add(interval).Sub(now), nil
+	return catalogLoad{catalog: cat, untilCheck: last.Add(interval).Sub(now)}, nil
 }
 
 func describeSource(source, def string) string {
