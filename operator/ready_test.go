@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,10 +84,12 @@ func TestReadyMeansDelivered(t *testing.T) {
 	hr.Status.LastAttemptedRevision = "1.1.0"
 	meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionUnknown,
 		Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
+	meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReconcilingCondition, Status: metav1.ConditionTrue,
+		Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
 	require.NoError(t, k8s.Status().Update(ctx, hr))
 	waitComponent(t, ns, "base", "progressing on Flux's word", func(c *openovav1alpha1.Component) bool {
 		cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition)
-		return cond != nil && cond.Message == "Fulfilling prerequisites"
+		return cond != nil && strings.Contains(cond.Message, "Fulfilling prerequisites")
 	})
 	stillWaiting(t, platformWait, 2*time.Second, "while Flux is upgrading")
 	stillWaiting(t, componentWait, 100*time.Millisecond, "while Flux is upgrading")
