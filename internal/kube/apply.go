@@ -89,14 +89,36 @@ func Apply(ctx context.Context, c client.Client, fieldManager string, objs ...*u
 	return nil
 }
 
+// ApplyOption changes how ApplyObject applies.
+type ApplyOption func(*applyOptions)
+
+type applyOptions struct {
+	noForce, dryRun, keepResourceVersion bool
+}
+
+// WithoutForce leaves the fields other field managers own to them: applying a different
+// value fails with a conflict instead of taking the field over.
+func WithoutForce() ApplyOption { return func(o *applyOptions) { o.noForce = true } }
+
+// WithDryRun makes the API server answer with what it would store, storing nothing.
+func WithDryRun() ApplyOption { return func(o *applyOptions) { o.dryRun = true } }
+
+// WithResourceVersion sends the object's resourceVersion, so the apply fails with a
+// conflict when the object changed since it was read (optimistic locking).
+func WithResourceVersion() ApplyOption { return func(o *applyOptions) { o.keepResourceVersion = true } }
+
 // ApplyObject is the repository's one server-side apply: it applies obj (a typed object or
-// an *unstructured.Unstructured) with fieldManager, forcing ownership of the fields it sets,
-// and fills obj with what the API server answered — the object as it is now, with its new
-// generation and its current status — so a caller never judges the object from a cache
-// that has not seen its own write yet. A typed object is sent without status,
-// creationTimestamp, resourceVersion and managedFields; its apiVersion and kind come from
-// the client's scheme when unset.
-func ApplyObject(ctx context.Context, c client.Client, fieldManager string, obj client.Object) error {
+// an *unstructured.Unstructured) with fieldManager, forcing ownership of the fields it sets
+// unless told otherwise, and fills obj with what the API server answered — the object as it
+// is now, with its new generation and its current status — so a caller never judges the
+// object from a cache that has not seen its own write yet. A typed object is sent without
+// status and creationTimestamp; its apiVersion and kind come from the client's scheme when
+// unset. resourceVersion and managedFields are not sent (see WithResourceVersion).
+func ApplyObject(ctx context.Context, c client.Client, fieldManager string, obj client.Object, opts ...ApplyOption) error {
+	var o applyOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	u, isUnstructured := obj.(*unstructured.Unstructured)
 	if !isUnstructured {
 		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
@@ -114,10 +136,19 @@ func ApplyObject(ctx context.Context, c client.Client, fieldManager string, obj 
 			u.SetGroupVersionKind(gvk)
 		}
 	}
-	u.SetResourceVersion("")
+	if !o.keepResourceVersion {
+		u.SetResourceVersion("")
+	}
 	u.SetManagedFields(nil)
 	kind, name := u.GetKind(), objectName(u)
-	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+	applyOpts := []client.ApplyOption{client.FieldOwner(fieldManager)}
+	if !o.noForce {
+		applyOpts = append(applyOpts, client.ForceOwnership)
+	}
+	if o.dryRun {
+		applyOpts = append(applyOpts, client.DryRunAll)
+	}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), applyOpts...); err != nil {
 		return fmt.Errorf("apply %s %s: %w", kind, name, err)
 	}
 	if isUnstructured {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -69,4 +70,25 @@ func TestApplyObjectReturnsTheServersObject(t *testing.T) {
 		return got.Object
 	}(), "data", "a")
 	assert.Equal(t, "2", data)
+
+	// Without force, another manager's field is a conflict; a dry run stores nothing; a
+	// stale resourceVersion is a conflict.
+	mine := u.DeepCopy()
+	unstructured.RemoveNestedField(mine.Object, "status")
+	require.NoError(t, unstructured.SetNestedField(mine.Object, "3", "data", "a"))
+	err = kube.ApplyObject(ctx, c, "test", mine.DeepCopy(), kube.WithoutForce())
+	require.Error(t, err)
+	assert.True(t, apierrors.IsConflict(err), "%v", err)
+	p2 := p.DeepCopy()
+	p2.Spec.Components[0].Version = "1.2.0"
+	require.NoError(t, kube.ApplyObject(ctx, c, "test", p2, kube.WithDryRun()))
+	assert.Equal(t, "1.2.0", p2.Spec.Components[0].Version)
+	stored := &openovav1alpha1.Platform{}
+	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), stored))
+	assert.Equal(t, "1.1.0", stored.Spec.Components[0].Version, "a dry run stores nothing")
+	stale := p.DeepCopy()
+	stale.ResourceVersion = "1"
+	err = kube.ApplyObject(ctx, c, "test", stale, kube.WithResourceVersion())
+	require.Error(t, err)
+	assert.True(t, apierrors.IsConflict(err), "%v", err)
 }
