@@ -122,22 +122,23 @@ func (o *BootstrapOptions) Complete(ctx context.Context) error {
 	if o.Flags.Kubeconfig == "" && o.ConfigFlags.KubeConfig != nil {
 		o.Flags.Kubeconfig = *o.ConfigFlags.KubeConfig
 	}
-	if o.ConfigFile == "" && o.Flags.Organization == "" && IsTerminal(o.In) && IsTerminal(o.ErrOut) {
-		defaults, err := bootstrap.ResolveConfig("", &o.Flags)
-		if err != nil && !errors.As(err, new(*bootstrap.ValidationError)) {
-			return WithCode(ExitInvalidInput, err)
-		}
-		cfg, creds, err := bootstrap.RunWizard(ctx, bootstrap.WizardOptions{In: o.In, Out: o.ErrOut, Components: wizardComponents(cat), Defaults: defaults})
+	// The flags, applied over the file and defaulted: on a terminal without --config, the
+	// wizard starts from them and asks only for what they leave open.
+	draft, err := bootstrap.DraftConfig(o.ConfigFile, &o.Flags)
+	if err != nil {
+		return WithCode(ExitInvalidInput, err)
+	}
+	if o.ConfigFile == "" && draft.Validate() != nil && IsTerminal(o.In) && IsTerminal(o.ErrOut) {
+		cfg, creds, err := bootstrap.RunWizard(ctx, bootstrap.WizardOptions{In: o.In, Out: o.ErrOut, Components: wizardComponents(cat), Defaults: draft})
 		if err != nil {
 			return err
 		}
 		o.cfg, o.creds = cfg, creds
 	} else {
-		cfg, err := bootstrap.ResolveConfig(o.ConfigFile, &o.Flags)
-		if err != nil {
+		if err := draft.Validate(); err != nil {
 			return WithCode(ExitInvalidInput, err)
 		}
-		o.cfg = cfg
+		o.cfg = draft
 	}
 	o.set, err = resolveBootstrapSet(o.cat, o.cfg)
 	return err
