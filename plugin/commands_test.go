@@ -344,7 +344,7 @@ func TestDocumentedExitCodes(t *testing.T) {
 		// The resolver's sentence says "accepts", as cobra's argument errors do: still 3.
 		{"unsatisfiable through an optional member", []string{"install", "hub", "--with", "graph", "--catalog", conflicts}, ExitUnsatisfiable, "hub accepts only graph ^1.0.0"},
 		{"unhealthy", []string{"status", "--check"}, ExitUnhealthy, "is not healthy"},
-		{"changes pending", []string{"install", "hub", "--catalog", conflicts, "--dry-run", "--exit-code"}, ExitChangesPending, ""},
+		{"changes pending", []string{"uninstall", "graph", "--catalog", conflicts, "--dry-run", "--exit-code"}, ExitChangesPending, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
