@@ -104,14 +104,27 @@ func componentRefs(c componentDoc) []Ref {
 		main := -1
 		var parts []Ref
 		for _, p := range v.Parts {
-			if p.Chart == nil {
+			if p.ChartVersion == "" {
 				continue // a resource part
 			}
-			if c.Chart != nil && *p.Chart == *c.Chart {
+			// A field the part's chart leaves empty is the component's.
+			ch := chartDoc{}
+			if p.Chart != nil {
+				ch = *p.Chart
+			}
+			if c.Chart != nil {
+				if ch.Repository == "" {
+					ch.Repository = c.Chart.Repository
+				}
+				if ch.Name == "" {
+					ch.Name = c.Chart.Name
+				}
+			}
+			if c.Chart != nil && ch == *c.Chart {
 				main = len(parts)
 			}
 			parts = append(parts, Ref{Component: c.Name, Version: v.Version, Part: p.Name,
-				Repository: p.Chart.Repository, Chart: p.Chart.Name, ChartVersion: p.ChartVersion})
+				Repository: ch.Repository, Chart: ch.Name, ChartVersion: p.ChartVersion})
 		}
 		if main < 0 {
 			main = len(parts) - 1

@@ -6,6 +6,8 @@
 package upstream
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -194,7 +196,12 @@ func Write(dir string, fa *Facts) error {
 				return err
 			}
 			v.Schema = key + "/" + name + "-" + v.Version + ".json"
-			if err := os.WriteFile(filepath.Join(dir, "schemas", v.Schema), v.SchemaJSON, 0o644); err != nil {
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, v.SchemaJSON); err != nil {
+				return fmt.Errorf("%s %s values.schema.json: %w", name, v.Version, err)
+			}
+			compact.WriteByte('\n')
+			if err := os.WriteFile(filepath.Join(dir, "schemas", v.Schema), compact.Bytes(), 0o644); err != nil {
 				return err
 			}
 		}
