@@ -37,6 +37,7 @@ type options struct {
 	newest   int
 	timeout  time.Duration
 	verbose  bool
+	images   bool
 
 	// set by tests
 	client   *http.Client
@@ -53,6 +54,7 @@ func main() {
 	flag.IntVar(&o.newest, "newest", 10, "how many of the newest stable versions of each chart -record keeps besides the catalog's")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "overall time limit")
 	flag.BoolVar(&o.verbose, "v", false, "list every chart reference, not only the wrong ones")
+	flag.BoolVar(&o.images, "images", true, "list the images the rendered default values pull (network mode: downloads each chart)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
@@ -168,7 +170,7 @@ func gather(ctx context.Context, o options, wanted map[string]map[string][]strin
 			facts[r] = fa
 		}
 	default:
-		f := &upstream.Fetcher{Client: o.client, Insecure: o.insecure, Schemas: o.record != "", Newest: o.newest}
+		f := &upstream.Fetcher{Client: o.client, Insecure: o.insecure, Archives: o.record != "" || o.images, Newest: o.newest}
 		for _, r := range repos {
 			fa, err := f.Fetch(ctx, r, wanted[r])
 			if err != nil {

@@ -46,9 +46,15 @@ type ChartVersion struct {
 	// Schema is the file name (relative to the recording's schemas directory) of the
 	// version's values.schema.json, when recorded.
 	Schema string `json:"schema,omitempty"`
+	// Values is the file name of the version's values.yaml (as JSON), recorded next to
+	// the schema so a test can validate defaults merged over it, as Helm does.
+	Values string `json:"values,omitempty"`
 
-	// SchemaJSON is the schema's content while it is being recorded.
+	// SchemaJSON and ValuesYAML are the files' content while they are being recorded.
 	SchemaJSON []byte `json:"-"`
+	ValuesYAML []byte `json:"-"`
+	// Archive is the chart archive, when it was downloaded.
+	Archive []byte `json:"-"`
 }
 
 // Find returns the version v of the chart.
@@ -175,6 +181,20 @@ func (r *Recording) Schema(repository, chart, version string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(r.Dir, "schemas", v.Schema))
 }
 
+// Values returns the recorded values.yaml (as JSON) of a chart version whose schema is
+// recorded, nil when none is.
+func (r *Recording) Values(repository, chart, version string) ([]byte, error) {
+	c, ok := r.Chart(repository, chart)
+	if !ok {
+		return nil, nil
+	}
+	v, ok := c.Find(version)
+	if !ok || v.Values == "" {
+		return nil, nil
+	}
+	return os.ReadFile(filepath.Join(r.Dir, "schemas", v.Values))
+}
+
 // Write records facts under dir, replacing the repository's previous recording.
 func Write(dir string, fa *Facts) error {
 	key := Key(fa.Repository)
@@ -202,6 +222,17 @@ func Write(dir string, fa *Facts) error {
 			}
 			compact.WriteByte('\n')
 			if err := os.WriteFile(filepath.Join(dir, "schemas", v.Schema), compact.Bytes(), 0o644); err != nil {
+				return err
+			}
+			if v.ValuesYAML == nil {
+				continue
+			}
+			js, err := yaml.YAMLToJSON(v.ValuesYAML)
+			if err != nil {
+				return fmt.Errorf("%s %s values.yaml: %w", name, v.Version, err)
+			}
+			v.Values = key + "/" + name + "-" + v.Version + ".values.json"
+			if err := os.WriteFile(filepath.Join(dir, "schemas", v.Values), append(js, '\n'), 0o644); err != nil {
 				return err
 			}
 		}

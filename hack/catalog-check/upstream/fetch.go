@@ -36,8 +36,9 @@ type Fetcher struct {
 	Remote []remote.Option
 	// Insecure talks plain HTTP to OCI registries (the tests' loopback registry).
 	Insecure bool
-	// Schemas also downloads the wanted versions' charts for their values.schema.json.
-	Schemas bool
+	// Archives also downloads the wanted versions' chart archives (ChartVersion.Archive),
+	// and takes their values.schema.json and values.yaml out of them.
+	Archives bool
 	// Newest is how many of the newest stable versions of an OCI chart get their
 	// appVersion read besides the wanted ones.
 	Newest int
@@ -134,7 +135,7 @@ func (f *Fetcher) fetchIndex(ctx context.Context, repository string, wanted map[
 		return nil, fmt.Errorf("repository %s: %w", repository, err)
 	}
 	fa := &Facts{Repository: repository, Source: idxURL, Charts: ChartsFromIndex(idx, wanted)}
-	if !f.Schemas {
+	if !f.Archives {
 		return fa, nil
 	}
 	for chart, versions := range wanted {
@@ -152,7 +153,7 @@ func (f *Fetcher) fetchIndex(ctx context.Context, repository string, wanted map[
 			if err != nil {
 				return nil, fmt.Errorf("chart %s %s: %w", chart, e.Version, err)
 			}
-			if cv.SchemaJSON, err = SchemaFromArchive(tgz, chart); err != nil {
+			if err := cv.fromArchive(tgz, chart); err != nil {
 				return nil, fmt.Errorf("chart %s %s: %w", chart, e.Version, err)
 			}
 		}
@@ -175,6 +176,11 @@ func resolveURL(base, ref string) (string, error) {
 // SchemaFromArchive returns <chart>/values.schema.json of a chart archive, nil when it
 // has none.
 func SchemaFromArchive(tgz []byte, chart string) ([]byte, error) {
+	return FileFromArchive(tgz, chart+"/values.schema.json")
+}
+
+// FileFromArchive returns one file of a chart archive, nil when it has none.
+func FileFromArchive(tgz []byte, file string) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(tgz))
 	if err != nil {
 		return nil, fmt.Errorf("read chart archive: %w", err)
@@ -188,7 +194,7 @@ func SchemaFromArchive(tgz []byte, chart string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read chart archive: %w", err)
 		}
-		if path.Clean(h.Name) == chart+"/values.schema.json" {
+		if path.Clean(h.Name) == file {
 			return io.ReadAll(io.LimitReader(tr, maxDownload))
 		}
 	}
@@ -243,18 +249,24 @@ func (f *Fetcher) fetchOCI(ctx context.Context, repository string, wanted map[st
 			if !read[cv.Version] {
 				continue
 			}
-			meta, schema, err := f.ociChart(repo.Tag(strings.ReplaceAll(cv.Version, "+", "_")), chart, opts, contains(versions, cv.Version))
+			meta, tgz, err := f.ociChart(repo.Tag(strings.ReplaceAll(cv.Version, "+", "_")), opts, contains(versions, cv.Version))
 			if err != nil {
 				return nil, err
 			}
-			cv.AppVersion, cv.SchemaJSON = meta.AppVersion, schema
+			cv.AppVersion = meta.AppVersion
+			if tgz != nil {
+				if err := cv.fromArchive(tgz, chart); err != nil {
+					return nil, fmt.Errorf("chart %s %s: %w", chart, cv.Version, err)
+				}
+			}
 		}
 		fa.Charts[chart] = c
 	}
 	return fa, nil
 }
 
-func (f *Fetcher) ociChart(ref name.Tag, chart string, opts []remote.Option, schema bool) (*ChartMeta, []byte, error) {
+// ociChart reads an OCI chart's config and, when archive, its chart archive.
+func (f *Fetcher) ociChart(ref name.Tag, opts []remote.Option, archive bool) (*ChartMeta, []byte, error) {
 	img, err := remote.Image(ref, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("chart %s: %w", ref, err)
@@ -267,7 +279,7 @@ func (f *Fetcher) ociChart(ref name.Tag, chart string, opts []remote.Option, sch
 	if err := json.Unmarshal(cfg, &meta); err != nil {
 		return nil, nil, fmt.Errorf("chart %s: config: %w", ref, err)
 	}
-	if !f.Schemas || !schema {
+	if !f.Archives || !archive {
 		return &meta, nil, nil
 	}
 	layers, err := img.Layers()
@@ -288,10 +300,21 @@ func (f *Fetcher) ociChart(ref name.Tag, chart string, opts []remote.Option, sch
 		if err != nil {
 			return nil, nil, fmt.Errorf("chart %s: %w", ref, err)
 		}
-		s, err := SchemaFromArchive(tgz, chart)
-		return &meta, s, err
+		return &meta, tgz, nil
 	}
 	return &meta, nil, nil
+}
+
+// fromArchive takes the version's values.schema.json, and its values.yaml when it has
+// a schema, out of its chart archive.
+func (cv *ChartVersion) fromArchive(tgz []byte, chart string) error {
+	cv.Archive = tgz
+	var err error
+	if cv.SchemaJSON, err = SchemaFromArchive(tgz, chart); err != nil || cv.SchemaJSON == nil {
+		return err
+	}
+	cv.ValuesYAML, err = FileFromArchive(tgz, chart+"/values.yaml")
+	return err
 }
 
 func contains(list []string, s string) bool {

@@ -216,16 +216,16 @@ func (r *GitReader) readChart(ctx context.Context, g gitDir, src GitSource, gc G
 		repl := strings.NewReplacer("{version}", v, "{tag}", revOf[v], "{commit}", revOf[v])
 		switch {
 		case gc.Schema != "":
-			if b, ok := g.show(ctx, repl.Replace(gc.Schema)); ok {
+			spec := repl.Replace(gc.Schema)
+			if b, ok := g.show(ctx, spec); ok {
 				cv.SchemaJSON = b
+				cv.ValuesYAML, _ = g.show(ctx, strings.TrimSuffix(spec, "values.schema.json")+"values.yaml")
 			}
 		case gc.SchemaArchive != "":
 			if tgz, ok := g.show(ctx, repl.Replace(gc.SchemaArchive)); ok {
-				s, err := SchemaFromArchive(tgz, gc.Name)
-				if err != nil {
+				if err := cv.fromArchive(tgz, gc.Name); err != nil {
 					return nil, err
 				}
-				cv.SchemaJSON = s
 			}
 		}
 	}
