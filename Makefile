@@ -92,6 +92,10 @@ vet: ## Run go vet.
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
 	$(BIN)/golangci-lint run ./...
 
+.PHONY: catalog-check
+catalog-check: ## Hold catalog/data against the chart repositories upstream (needs network; CATALOG_CHECK_FLAGS=-record catalog/testdata/upstream refreshes the recording).
+	go run ./hack/catalog-check $(CATALOG_CHECK_FLAGS)
+
 .PHONY: build
 build: ## Build kubectl-openova and openova-operator into bin/.
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
