@@ -118,6 +118,11 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 			}
 		}
 	}
+	for _, comp := range comps {
+		if byName[comp.Name] == comp && !broken[comp] {
+			problems = append(problems, checkRenders(comp, byName, broken)...)
+		}
+	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b Problem) int {
 			return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))

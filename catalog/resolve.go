@@ -80,6 +80,9 @@ type Step struct {
 	// "dependency of ai-hub", "optional member of ai-hub"), or, for a removal,
 	// "requested" or "no longer needed".
 	Reason string `json:"reason"`
+	// Parts names, in delivery order, the parts of a multi-part component version (To,
+	// or From for a removal); empty for single-part components.
+	Parts []string `json:"parts,omitempty"`
 }
 
 // Plan is the ordered outcome of a resolution. Steps are ordered so that a component
@@ -170,8 +173,10 @@ func resolve(c *Catalog, installed []Installed, req Request, options solverOptio
 	r.options = options
 	if req.Kind == Uninstall {
 		p, err := r.uninstall()
+		nameParts(c, p)
 		return p, solveStats{}, err
 	}
 	p, err := r.solve()
+	nameParts(c, p)
 	return p, r.stats, err
 }
