@@ -282,15 +282,13 @@ func (r *PlatformReconciler) availableUpgrades(p *openovav1alpha1.Platform, cat 
 	if ok && last.catalog == cat && last.generation == p.Generation {
 		return last.result, nil
 	}
-	result := make(map[string]*openovav1alpha1.AvailableUpgrade, len(set))
-	for _, s := range set {
-		v, err := catalog.AvailableUpgrade(cat, set, s.Name)
-		if err != nil {
-			return nil, fmt.Errorf("upgrade check of %s: %w", s.Name, err)
-		}
-		if v != nil {
-			result[s.Name] = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
-		}
+	upgrades, err := catalog.AvailableUpgrades(cat, set) // every component in one pass
+	if err != nil {
+		return nil, fmt.Errorf("upgrade check of %w", err) // the error names the component
+	}
+	result := make(map[string]*openovav1alpha1.AvailableUpgrade, len(upgrades))
+	for name, v := range upgrades {
+		result[name] = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
