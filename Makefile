@@ -98,8 +98,12 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
 build: ## Build kubectl-openova and openova-operator into bin/.
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
+.PHONY: test-packages
+test-packages: ## Install the Debian packages the tests need when missing (podman and runc run the operator's image).
+	hack/debian-packages.sh podman runc ca-certificates
+
 .PHONY: test
-test: tools ## Run every test: unit, envtest, the kwok cluster with Flux, e2e journeys.
+test: tools test-packages ## Run every test: unit, envtest, the kwok cluster with Flux, the operator's image, e2e journeys.
 	rc=0; go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) ./... || rc=$$?; hack/cluster.sh reap; exit $$rc
 
 .PHONY: bench
