@@ -72,7 +72,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := rest.CopyConfig(env.Config)
+	// The operator runs with its ServiceAccount's token and exactly the RBAC of manifests/.
+	cfg, err := cluster.OperatorConfig(context.Background(), env.Config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	cfg.UserAgent = operatorUserAgent
 	mgr, err := NewManager(cfg, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, WorkloadInterval: 300 * time.Millisecond})
 	if err != nil {
