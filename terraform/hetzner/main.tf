@@ -11,19 +11,19 @@ terraform {
   required_providers {
     hcloud = {
       source  = "hetznercloud/hcloud"
-      version = "~> 1.52"
+      version = "~> 1.68.0"
     }
     tls = {
       source  = "hashicorp/tls"
-      version = "~> 4.0"
+      version = "~> 4.2.0"
     }
     random = {
       source  = "hashicorp/random"
-      version = "~> 3.6"
+      version = "~> 3.9.0"
     }
     wireguard = {
       source  = "OJFord/wireguard"
-      version = "~> 0.4"
+      version = "~> 0.4.0"
     }
   }
 }
@@ -51,14 +51,6 @@ locals {
     hil  = "us-west"
     sin  = "ap-southeast"
   }
-  datacenters = {
-    fsn1 = "fsn1-dc14"
-    nbg1 = "nbg1-dc3"
-    hel1 = "hel1-dc2"
-    ash  = "ash-dc1"
-    hil  = "hil-dc1"
-    sin  = "sin-dc1"
-  }
 
   labels = merge(var.labels, {
     "openova.io/organization" = var.organization
@@ -76,7 +68,6 @@ locals {
       role           = r.role
       prefix         = "${var.organization}-${r.name}"
       network_zone   = lookup(local.network_zones, r.name, "eu-central")
-      datacenter     = lookup(var.provider_settings, "datacenter_${r.name}", lookup(local.datacenters, r.name, "${r.name}-dc1"))
       network_cidr   = cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i)
       nodes_cidr     = cidrsubnet(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 8, 0)
       cluster_cidr   = cidrsubnet("10.0.0.0/8", 8, 100 + 2 * i)

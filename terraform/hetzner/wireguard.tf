@@ -5,12 +5,11 @@
 resource "hcloud_primary_ip" "control_plane" {
   for_each = local.regions
 
-  name          = "${each.value.prefix}-control-plane"
-  type          = "ipv4"
-  datacenter    = each.value.datacenter
-  assignee_type = "server"
-  auto_delete   = false
-  labels        = local.labels
+  name        = "${each.value.prefix}-control-plane"
+  type        = "ipv4"
+  location    = each.key
+  auto_delete = false
+  labels      = local.labels
 }
 
 resource "wireguard_asymmetric_key" "gateway" {

@@ -9,7 +9,7 @@ terraform {
   required_providers {
     huaweicloud = {
       source  = "huaweicloud/huaweicloud"
-      version = "~> 1.70"
+      version = "~> 1.97.0"
     }
   }
 }

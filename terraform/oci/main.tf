@@ -12,7 +12,7 @@ terraform {
   required_providers {
     oci = {
       source  = "oracle/oci"
-      version = "~> 7.0"
+      version = "~> 7.32.0"
     }
   }
 }
