@@ -50,6 +50,7 @@ type options struct {
 	sources  map[string]string // provider type → source directory
 	binaries map[string]string // provider type → prebuilt binary
 	reuse    map[string]bool   // provider types whose recorded schema is kept (served by hack/tfstub)
+	trim     map[string]bool   // provider types built with the module's types only (trim.go)
 	work     string            // scratch directory
 	keep     bool              // keep the scratch directory
 }
@@ -62,7 +63,7 @@ func main() {
 }
 
 func run() error {
-	o := options{sources: map[string]string{}, binaries: map[string]string{}, reuse: map[string]bool{}}
+	o := options{sources: map[string]string{}, binaries: map[string]string{}, reuse: map[string]bool{}, trim: map[string]bool{}}
 	var modules string
 	flag.StringVar(&o.root, "terraform", "terraform", "the repository's terraform/ directory")
 	flag.StringVar(&modules, "modules", "hetzner,huawei,oci", "comma-separated modules to record")
@@ -71,6 +72,10 @@ func run() error {
 	flag.Func("bin", "TYPE=FILE: use a prebuilt binary of provider TYPE (repeatable)", keyValue(o.binaries))
 	flag.Func("reuse", "TYPE: keep provider TYPE's recorded schema instead of building it; hack/tfstub serves it (repeatable)", func(s string) error {
 		o.reuse[s] = true
+		return nil
+	})
+	flag.Func("trim", "TYPE: build provider TYPE with only the module's types (its own constructors); keep its provider block from the recording (repeatable)", func(s string) error {
+		o.trim[s] = true
 		return nil
 	})
 	flag.StringVar(&o.work, "work", "", "scratch directory (default: a new temporary directory)")
@@ -101,16 +106,20 @@ func run() error {
 	}
 	built := map[string]bool{}
 	for _, module := range o.modules {
+		resources, dataSources, err := usedTypes(filepath.Join(o.root, module))
+		if err != nil {
+			return err
+		}
 		for _, p := range pf.Providers {
 			if !slices.Contains(p.Modules, module) || built[p.Address] {
 				continue
 			}
-			if err := install(o, p, mirror); err != nil {
+			if err := install(o, p, mirror, resources, dataSources); err != nil {
 				return fmt.Errorf("%s %s: %w", p.Address, p.Version, err)
 			}
 			built[p.Address] = true
 		}
-		if err := record(o, module, mirror); err != nil {
+		if err := record(o, pf.Providers, module, mirror); err != nil {
 			return fmt.Errorf("module %s: %w", module, err)
 		}
 	}
@@ -133,7 +142,7 @@ func keyValue(m map[string]string) func(string) error {
 }
 
 // install places the provider's binary in the mirror's unpacked layout.
-func install(o options, p provider, mirror string) error {
+func install(o options, p provider, mirror string, resources, dataSources map[string]bool) error {
 	dir := filepath.Join(mirror, filepath.FromSlash(strings.ToLower(p.Address)), p.Version, "linux_amd64")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -170,8 +179,20 @@ func install(o options, p provider, mirror string) error {
 	if _, err := os.Stat(filepath.Join(src, "vendor", "modules.txt")); err == nil {
 		args = append(args, "-mod=vendor")
 	}
-	fmt.Fprintf(os.Stderr, "%s %s: go %s (in %s)\n", p.Address, p.Version, strings.Join(args, " "), src)
-	build := exec.Command("go", append(args, ".")...)
+	pkg := "."
+	if o.trim[p.typeName()] {
+		var err error
+		if src, err = trimClients(src, o.work, resources, dataSources); err != nil {
+			return fmt.Errorf("trimmed build: %w", err)
+		}
+		dir, err := writeTrimmedMain(src, resources, dataSources)
+		if err != nil {
+			return fmt.Errorf("trimmed build: %w", err)
+		}
+		pkg = "./" + filepath.Base(dir)
+	}
+	fmt.Fprintf(os.Stderr, "%s %s: go %s %s (in %s)\n", p.Address, p.Version, strings.Join(args, " "), pkg, src)
+	build := exec.Command("go", append(args, pkg)...)
 	build.Dir = src
 	build.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr

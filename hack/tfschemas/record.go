@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -16,7 +17,7 @@ import (
 
 // record runs terraform on a copy of the module against the real providers in the mirror
 // and writes the module's trimmed schema file.
-func record(o options, module, mirror string) error {
+func record(o options, providers []provider, module, mirror string) error {
 	dir := filepath.Join(o.work, "modules", module)
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join(o.root, module))); err != nil {
 		return err
@@ -61,8 +62,11 @@ func record(o options, module, mirror string) error {
 	if err != nil {
 		return err
 	}
-	providers, _ := doc["provider_schemas"].(map[string]any)
-	for _, ps := range providers {
+	if err := mergeTrimmed(o, providers, module, doc, resources, dataSources); err != nil {
+		return err
+	}
+	schemas, _ := doc["provider_schemas"].(map[string]any)
+	for _, ps := range schemas {
 		p, _ := ps.(map[string]any)
 		trim(p, "resource_schemas", resources)
 		trim(p, "data_source_schemas", dataSources)
@@ -119,4 +123,51 @@ func usedTypes(dir string) (resources, dataSources map[string]bool, err error) {
 		return nil
 	})
 	return resources, dataSources, err
+}
+
+// mergeTrimmed completes the schemas of trimmed builds from the previous recording: the
+// provider block, and the types the trimmed build could not hold (constructors in the
+// provider's root package). A type found in neither is an error.
+func mergeTrimmed(o options, providers []provider, module string, doc map[string]any, resources, dataSources map[string]bool) error {
+	var old map[string]any
+	if raw, err := os.ReadFile(filepath.Join(o.work, "recorded", module+".json")); err == nil {
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return fmt.Errorf("parse recorded %s.json: %w", module, err)
+		}
+	}
+	oldSchemas, _ := old["provider_schemas"].(map[string]any)
+	schemas, _ := doc["provider_schemas"].(map[string]any)
+	for _, p := range providers {
+		if !o.trim[p.typeName()] || !slices.Contains(p.Modules, module) {
+			continue
+		}
+		cur, _ := schemas[p.Address].(map[string]any)
+		prev, _ := oldSchemas[p.Address].(map[string]any)
+		if cur == nil {
+			return fmt.Errorf("%s: the trimmed build answered no schema", p.Address)
+		}
+		if prev["provider"] == nil {
+			return fmt.Errorf("%s: a trimmed build needs the provider block from a previous recording of %s.json", p.Address, module)
+		}
+		cur["provider"] = prev["provider"]
+		for key, want := range map[string]map[string]bool{"resource_schemas": resources, "data_source_schemas": dataSources} {
+			got, _ := cur[key].(map[string]any)
+			if got == nil {
+				got = map[string]any{}
+				cur[key] = got
+			}
+			before, _ := prev[key].(map[string]any)
+			for name := range want {
+				if !strings.HasPrefix(name, p.typeName()+"_") || got[name] != nil {
+					continue
+				}
+				if before[name] == nil {
+					return fmt.Errorf("%s: %s %s is neither in the trimmed build nor in the previous recording", p.Address, key, name)
+				}
+				fmt.Fprintf(os.Stderr, "%s: %s kept from the previous recording\n", p.Address, name)
+				got[name] = before[name]
+			}
+		}
+	}
+	return nil
 }
