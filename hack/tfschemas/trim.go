@@ -134,6 +134,27 @@ func trimClients(src, work string, resources, dataSources map[string]bool) (stri
 	if out, err := exec.Command("cp", "-al", src, dst).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("cp -al %s: %w\n%s", src, err, out)
 	}
+	// provider_clients.go itself calls some services' clients: keep the files defining them.
+	shared, err := os.ReadFile(filepath.Join(src, "internal", "client", "provider_clients.go"))
+	if err != nil {
+		return "", err
+	}
+	called := map[string]bool{}
+	for _, m := range regexp.MustCompile(`m\.(\w+Client)\b`).FindAllStringSubmatch(string(shared), -1) {
+		called[m[1]] = true
+	}
+	for _, file := range clients {
+		service := strings.TrimSuffix(filepath.Base(file), "_clients.go")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range regexp.MustCompile(`func \(m \*OracleClients\) (\w+)\(`).FindAllStringSubmatch(string(raw), -1) {
+			if called[m[1]] {
+				keep[service] = true
+			}
+		}
+	}
 	for _, file := range clients {
 		service := strings.TrimSuffix(filepath.Base(file), "_clients.go")
 		if !keep[service] {
