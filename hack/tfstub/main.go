@@ -13,8 +13,8 @@
 // required arguments, types, block counts) is checked for real. What a provider checks in
 // its own code (conflicting arguments, value validators, API calls) is not: validation
 // answers without diagnostics, planning echoes the proposed state with every computed
-// attribute that is not set made unknown, data sources return their configuration, and
-// apply refuses, because the stub creates nothing.
+// attribute that is not set made unknown, data sources return their configuration (or
+// recorded answers, see data.go), and apply refuses, because the stub creates nothing.
 package main
 
 import (
@@ -54,7 +54,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	return tf6server.Serve(address, func() tfprotov6.ProviderServer { return &server{schema: schema} })
+	answers, err := loadDataAnswers()
+	if err != nil {
+		return err
+	}
+	return tf6server.Serve(address, func() tfprotov6.ProviderServer { return &server{schema: schema, answers: answers} })
 }
 
 // addressFromPath reads host/namespace/type from a filesystem mirror's unpacked layout:

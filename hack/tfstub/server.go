@@ -10,7 +10,8 @@ import (
 
 // server implements tfprotov6.ProviderServer from a recorded schema.
 type server struct {
-	schema *providerSchema
+	schema  *providerSchema
+	answers map[string][]dataAnswer
 }
 
 var _ tfprotov6.ProviderServer = (*server)(nil)
@@ -135,13 +136,29 @@ func (s *server) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.Va
 	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: deprecatedDiags(schema, req.TypeName, req.Config)}, nil
 }
 
-// ReadDataSource returns the configuration as the state: computed attributes stay null.
-// Tests that need values give them with override_data.
+// ReadDataSource returns the configuration as the state, computed attributes null, or
+// filled from the answers of OPENOVA_TFSTUB_DATA (data.go).
 func (s *server) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	if _, ok := s.schema.dataSources[req.TypeName]; !ok {
+	schema, ok := s.schema.dataSources[req.TypeName]
+	if !ok {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("unknown data source %s", req.TypeName)}, nil
 	}
-	return &tfprotov6.ReadDataSourceResponse{State: req.Config}, nil
+	if len(s.answers[req.TypeName]) == 0 {
+		return &tfprotov6.ReadDataSourceResponse{State: req.Config}, nil
+	}
+	config, err := req.Config.Unmarshal(schema.ValueType())
+	if err != nil {
+		return nil, err
+	}
+	state, err := answerDataSource(s.answers[req.TypeName], schema, config)
+	if err != nil {
+		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errorDiag("%s: %s", req.TypeName, err)}, nil
+	}
+	dv, err := tfprotov6.NewDynamicValue(schema.ValueType(), state)
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov6.ReadDataSourceResponse{State: &dv}, nil
 }
 
 func (s *server) CallFunction(_ context.Context, req *tfprotov6.CallFunctionRequest) (*tfprotov6.CallFunctionResponse, error) {
