@@ -114,6 +114,11 @@ test: tools test-packages ## Run every test: unit, envtest, the kwok cluster wit
 bench: tools ## Run the benchmarks (Go benchmarks and test/bench scripts).
 	go test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: screenshots
+screenshots: tools ## Run the dashboard's browser journeys and write a PNG of each page into docs/images/.
+	hack/debian-packages.sh chromium
+	OPENOVA_SCREENSHOTS=$(CURDIR)/docs/images go test -count=1 -timeout 20m -run TestJourneys ./test/dashboard/
+
 ##@ Demo and local cluster
 
 .PHONY: demo
