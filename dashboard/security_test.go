@@ -56,7 +56,7 @@ func TestGuard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := *calls
-			var body *strings.Reader = strings.NewReader("")
+			body := strings.NewReader("")
 			if tt.body != nil {
 				body = tt.body
 			}

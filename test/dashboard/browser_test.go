@@ -115,12 +115,11 @@ func waitText(t *testing.T, ctx context.Context, sel, want string, timeout time.
 	t.Fatalf("%s: %q not shown after %s; last seen %q", sel, want, timeout, last)
 }
 
-// html returns the page's source as the browser has it now, and checks it for canaries.
-func html(t *testing.T, ctx context.Context) string {
+// html checks the page's source, as the browser has it now, for canaries.
+func html(t *testing.T, ctx context.Context) {
 	t.Helper()
 	s := eval[string](t, ctx, "document.documentElement.outerHTML")
 	noCanary(t, "page "+eval[string](t, ctx, "location.pathname"), s)
-	return s
 }
 
 // noCanary fails when s holds a credential or secret value.

@@ -292,8 +292,11 @@ func startDashboard() (stop func(), err error) {
 	}()
 	stop = func() {
 		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		done := make(chan struct{})
+		go func() {
+			_ = cmd.Wait() // interrupted: the exit status says nothing more
+			close(done)
+		}()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
