@@ -9,6 +9,7 @@ import (
 // CheckOptions are the options of kubectl openova check.
 type CheckOptions struct {
 	*GlobalOptions
+	noArgs
 	Output string
 	// Pre runs the pre-flight of a bootstrap instead: terraform, credentials and the
 	// configuration in ConfigFile.
@@ -37,12 +38,7 @@ another version) do not fail it.`,
   # Before a bootstrap: terraform found and recent enough, credentials set, config valid
   kubectl openova check --pre --config platform.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	AddOutputFlag(cmd, &o.Output, "")
 	cmd.Flags().BoolVar(&o.Pre, "pre", false, "pre-flight of a bootstrap (needs --config): terraform, credentials, configuration; no cluster needed")
