@@ -31,6 +31,7 @@ var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdUpgrade,
 	NewCmdStatus,
 	NewCmdCheck,
+	NewCmdDashboard,
 	NewCmdVersion,
 	NewCmdCompletion,
 }
