@@ -290,16 +290,16 @@ func checkFlux(ctx context.Context, r *CheckReport, c client.Client) {
 	}
 	for _, name := range fluxControllers {
 		d := &appsv1.Deployment{}
-		err := c.Get(ctx, client.ObjectKey{Namespace: "flux-system", Name: name}, d)
+		err := c.Get(ctx, client.ObjectKey{Namespace: openovav1alpha1.FluxNamespace, Name: name}, d)
 		switch {
 		case apierrors.IsNotFound(err):
-			r.add("Flux", CheckWarning, "Deployment flux-system/%s not found (fine if Flux runs elsewhere)", name)
+			r.add("Flux", CheckWarning, "Deployment %s/%s not found (fine if Flux runs elsewhere)", openovav1alpha1.FluxNamespace, name)
 		case err != nil:
-			r.add("Flux", CheckWarning, "read Deployment flux-system/%s: %v", name, err)
+			r.add("Flux", CheckWarning, "read Deployment %s/%s: %v", openovav1alpha1.FluxNamespace, name, err)
 		case !deploymentAvailable(d):
-			r.add("Flux", CheckFailed, "Deployment flux-system/%s is not available (%d of %d replicas ready)", name, d.Status.ReadyReplicas, replicas(d))
+			r.add("Flux", CheckFailed, "Deployment %s/%s is not available (%d of %d replicas ready)", openovav1alpha1.FluxNamespace, name, d.Status.ReadyReplicas, replicas(d))
 		default:
-			r.add("Flux", CheckOK, "Deployment flux-system/%s is available", name)
+			r.add("Flux", CheckOK, "Deployment %s/%s is available", openovav1alpha1.FluxNamespace, name)
 		}
 	}
 }
