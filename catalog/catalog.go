@@ -11,7 +11,7 @@ type Catalog struct {
 	source string
 	comps  []*Component // by category, then name
 	byName map[string]*Component
-	ix     *index
+	index  *index
 }
 
 // Source is the file, directory or URL the catalog was loaded from ("builtin" for the
@@ -118,6 +118,11 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 			}
 		}
 	}
+	for _, comp := range comps {
+		if byName[comp.Name] == comp && !broken[comp] {
+			problems = append(problems, checkRenders(comp, byName, broken)...)
+		}
+	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b Problem) int {
 			return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
@@ -129,7 +134,7 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 		return cmp.Or(cmp.Compare(a.Category.order(), b.Category.order()), cmp.Compare(a.Name, b.Name))
 	})
 	c := &Catalog{source: source, comps: sorted, byName: byName}
-	c.ix = newIndex(sorted)
+	c.index = newIndex(sorted)
 	return c, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,7 +142,7 @@ chart: {repository: "https://charts.example.com", name: x}
 		{"v prefix", base + "versions:\n- {version: \"v1.0.0\", chartVersion: \"1.0.0\"}\n",
 			`invalid catalog: f.yaml: component "x": versions[0].version: "v1.0.0" is not a semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (no "v" prefix)`},
 		{"missing chart version", base + "versions:\n- {version: \"1.0.0\"}\n",
-			`invalid catalog: f.yaml: component "x": versions[0].chartVersion: required for delivery helm`},
+			`invalid catalog: f.yaml: component "x": versions[0].chartVersion: required for delivery helm (or parts)`},
 		{"self dependency", base + "versions:\n- {version: \"1.0.0\", chartVersion: \"1.0.0\", requires: [{name: x, constraint: \"*\"}]}\n",
 			`invalid catalog: f.yaml: component "x": versions[0].requires[0].name: a component cannot depend on itself`},
 		{"no versions", base,
@@ -152,6 +153,19 @@ chart: {repository: "https://charts.example.com", name: x}
 			`invalid catalog: f.yaml: component "x": endpoints[0]: "{{ .Domain }}" renders to "example.com", which is not an http(s) URL`},
 		{"list instead of mapping", base + "versions: {version: 1}\n",
 			`invalid catalog: f.yaml: component "x": versions: must be a list, not a mapping`},
+		{"bad placement", base + "placement: everywhere\nversions:\n- {version: \"1.0.0\", chartVersion: \"1.0.0\"}\n",
+			`invalid catalog: f.yaml: component "x": placement: "everywhere" is not one of every-region, primary`},
+		{"bundle with a chart version", strings.Replace(base, "chart: {repository: \"https://charts.example.com\", name: x}\n", "delivery: bundle\n", 1) +
+			"versions:\n- {version: \"1.0.0\", chartVersion: \"1.0.0\"}\n",
+			`invalid catalog: f.yaml: component "x": versions[0].chartVersion: a bundle has no chart: list its members in requires and optional`},
+		{"part both chart and resources", base + "versions:\n- version: \"1.0.0\"\n  parts: [{name: a, chartVersion: \"1.0.0\", resources: \"x\"}]\n",
+			`invalid catalog: f.yaml: component "x": versions[0].parts[0]: a part is a chart (chartVersion) or resources, not both`},
+		{"values not a mapping", base + "versions:\n- {version: \"1.0.0\", chartVersion: \"1.0.0\", values: \"- {{ .Domain }}\"}\n",
+			`invalid catalog: f.yaml: component "x": versions[0].values: does not render: rendered values are not a mapping: "- example.com"`},
+		{"resources without a name", base + "versions:\n- version: \"1.0.0\"\n  parts: [{name: a, resources: \"apiVersion: v1\\nkind: ConfigMap\\n\"}]\n",
+			`invalid catalog: f.yaml: component "x": versions[0].parts[0].resources: does not render: rendered document at line 1 needs apiVersion, kind and metadata.name`},
+		{"values use an unknown field", base + "versions:\n- {version: \"1.0.0\", chartVersion: \"1.0.0\", values: \"a: {{ .Domian }}\"}\n",
+			`invalid catalog: f.yaml: component "x": versions[0].values: does not render: template: values:1:6: executing "values" at <.Domian>: can't evaluate field Domian in type catalog.Context`},
 		{"yaml syntax", "name: [\n",
 			`invalid catalog: f.yaml: line 1: did not find expected node content`},
 	}

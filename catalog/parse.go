@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
 )
 
@@ -26,17 +26,19 @@ func Parse(name string, data []byte) (*Catalog, error) {
 
 // fileComponent is the on-disk form of a component document.
 type fileComponent struct {
-	APIVersion  string     `json:"apiVersion"`
-	Kind        string     `json:"kind"`
-	Name        string     `json:"name"`
-	DisplayName string     `json:"displayName"`
-	Category    string     `json:"category"`
-	Description string     `json:"description"`
-	Namespace   string     `json:"namespace"`
-	Delivery    string     `json:"delivery"`
-	Chart       Chart      `json:"chart"`
-	Workloads   []Workload `json:"workloads"`
-	Endpoints   []string   `json:"endpoints"`
+	APIVersion  string            `json:"apiVersion"`
+	Kind        string            `json:"kind"`
+	Name        string            `json:"name"`
+	DisplayName string            `json:"displayName"`
+	Category    string            `json:"category"`
+	Description string            `json:"description"`
+	Namespace   string            `json:"namespace"`
+	Delivery    string            `json:"delivery"`
+	Placement   string            `json:"placement"`
+	Chart       Chart             `json:"chart"`
+	Workloads   []Workload        `json:"workloads"`
+	Endpoints   []string          `json:"endpoints"`
+	Services    map[string]string `json:"services"`
 	Upgrade     struct {
 		Timeout string `json:"timeout"`
 	} `json:"upgrade"`
@@ -181,7 +183,8 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 	c := &Component{
 		Name: fc.Name, DisplayName: fc.DisplayName, Category: Category(fc.Category),
 		Description: fc.Description, Namespace: fc.Namespace, Delivery: Delivery(fc.Delivery),
-		Chart: fc.Chart, Workloads: fc.Workloads, Endpoints: fc.Endpoints, Versions: fc.Versions,
+		Placement: Placement(fc.Placement), Chart: fc.Chart, Workloads: fc.Workloads, Endpoints: fc.Endpoints,
+		Services: fc.Services, Versions: fc.Versions,
 		Source: file, doc: doc,
 	}
 	if fc.Upgrade.Timeout != "" {
@@ -204,7 +207,7 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 // shape describes the expected JSON structure of a document, so unknown fields and
 // wrongly typed values are reported with their path before decoding.
 type shape struct {
-	kind   byte // 's' string, 'o' object, 'a' array
+	kind   byte // 's' string, 'o' object, 'a' array, 'm' mapping of strings
 	fields map[string]*shape
 	elem   *shape
 }
@@ -213,16 +216,23 @@ var (
 	strShape       = &shape{kind: 's'}
 	obj            = func(f map[string]*shape) *shape { return &shape{kind: 'o', fields: f} }
 	arr            = func(e *shape) *shape { return &shape{kind: 'a', elem: e} }
+	chartShape     = obj(map[string]*shape{"repository": strShape, "name": strShape})
 	componentShape = obj(map[string]*shape{
 		"apiVersion": strShape, "kind": strShape, "name": strShape, "displayName": strShape,
 		"category": strShape, "description": strShape, "namespace": strShape, "delivery": strShape,
-		"chart":     obj(map[string]*shape{"repository": strShape, "name": strShape}),
+		"placement": strShape,
+		"chart":     chartShape,
 		"workloads": arr(obj(map[string]*shape{"kind": strShape, "name": strShape})),
 		"endpoints": arr(strShape),
+		"services":  {kind: 'm'},
 		"upgrade":   obj(map[string]*shape{"timeout": strShape}),
 		"versions": arr(obj(map[string]*shape{
 			"version": strShape, "chartVersion": strShape, "appVersion": strShape,
-			"released": strShape, "changelog": strShape,
+			"released": strShape, "changelog": strShape, "values": strShape,
+			"parts": arr(obj(map[string]*shape{
+				"name": strShape, "chart": chartShape, "chartVersion": strShape,
+				"values": strShape, "resources": strShape,
+			})),
 			"requires": arr(obj(map[string]*shape{"name": strShape, "constraint": strShape})),
 			"optional": arr(obj(map[string]*shape{"name": strShape, "constraint": strShape, "description": strShape})),
 		})),
@@ -245,6 +255,15 @@ func checkShape(path string, v any, s *shape, add func(field, format string, arg
 			add(field, "must be a string, not the number %s (quote it in YAML, e.g. \"1.10\")", x)
 		default:
 			add(field, "must be a string, not %s", jsonKind(v))
+		}
+	case 'm':
+		m, ok := v.(map[string]any)
+		if !ok {
+			add(field, "must be a mapping, not %s", jsonKind(v))
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			checkShape(joinPath(path, k), m[k], strShape, add)
 		}
 	case 'a':
 		items, ok := v.([]any)
@@ -409,12 +428,15 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 	switch c.Delivery {
 	case "":
 		c.Delivery = DeliveryHelm
-	case DeliveryHelm, DeliveryBootstrap:
+	case DeliveryHelm, DeliveryBootstrap, DeliveryBundle:
 	default:
-		add("delivery", "%q is not one of helm, bootstrap", c.Delivery)
+		add("delivery", "%q is not one of helm, bootstrap, bundle", c.Delivery)
 	}
+	validatePlacementAndServices(c, add)
 	chartSet := c.Chart.Repository != "" || c.Chart.Name != ""
-	if c.Delivery == DeliveryHelm || chartSet {
+	if c.Delivery == DeliveryBundle && chartSet {
+		add("chart", "a bundle has no chart: its members deliver it")
+	} else if c.Delivery == DeliveryHelm && needsComponentChart(c) || chartSet {
 		if c.Chart.Repository == "" {
 			add("chart.repository", "required for delivery %s", c.Delivery)
 		} else if u, err := url.Parse(c.Chart.Repository); err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "oci") || u.Host == "" {
@@ -497,13 +519,7 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 			}
 			seen[key] = i
 		}
-		if v.ChartVersion == "" {
-			if c.Delivery == DeliveryHelm {
-				add(vf+".chartVersion", "required for delivery helm")
-			}
-		} else if _, err := semver.NewVersion(v.ChartVersion); err != nil {
-			add(vf+".chartVersion", "%q is not a semantic version (Helm requires one)", v.ChartVersion)
-		}
+		validateVersionDelivery(c, vf, v, add)
 		if v.Released != "" {
 			if _, err := time.Parse(time.DateOnly, v.Released); err != nil || !dateRe.MatchString(v.Released) {
 				add(vf+".released", "%q is not a date YYYY-MM-DD", v.Released)

@@ -52,6 +52,19 @@ func FuzzParse(f *testing.F) {
 			if err := Verify(c, p.Apply(nil)); err != nil {
 				t.Fatalf("install %s: %v", comp.Name, err)
 			}
+			// Every validated template renders for the installed set.
+			set := p.Apply(nil)
+			comps, err := PlatformComponents(c, "example.org", set)
+			if err != nil {
+				t.Fatalf("install %s: context: %v", comp.Name, err)
+			}
+			for _, in := range set {
+				m, _ := c.Component(in.Name)
+				v, _ := m.Version(in.Version)
+				if _, err := m.Render(v, m.Context(v.Version, "example.org", "Org", comps)); err != nil {
+					t.Fatalf("install %s: validated templates do not render: %v", comp.Name, err)
+				}
+			}
 		}
 	})
 }

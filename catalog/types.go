@@ -59,6 +59,22 @@ const (
 	// DeliveryBootstrap components (Flux itself) are installed by bootstrap; the operator
 	// only watches the listed Workloads for health.
 	DeliveryBootstrap Delivery = "bootstrap"
+	// DeliveryBundle components have no chart of their own: a bundle (a meta-platform
+	// such as ai-hub) is resolved like any component, gets a Component object whose
+	// health is the aggregate of its members, and never a HelmRelease.
+	DeliveryBundle Delivery = "bundle"
+)
+
+// Placement says in which regions of a multi-region platform a component runs. It is
+// parsed and validated; regions are not delivered yet.
+type Placement string
+
+// Placements.
+const (
+	// PlacementEveryRegion components run in every region (the default).
+	PlacementEveryRegion Placement = "every-region"
+	// PlacementPrimary components run in the primary region only.
+	PlacementPrimary Placement = "primary"
 )
 
 // Component is one entry of the catalog: a piece of the platform and every version the
@@ -75,15 +91,22 @@ type Component struct {
 	Description string `json:"description"`
 	// Namespace is where the component's workloads run.
 	Namespace string `json:"namespace"`
-	// Delivery is helm (the default) or bootstrap.
+	// Delivery is helm (the default), bootstrap or bundle.
 	Delivery Delivery `json:"delivery"`
-	// Chart is the Helm chart that delivers the component; required for helm delivery.
+	// Placement is every-region (the default) or primary.
+	Placement Placement `json:"placement"`
+	// Chart is the Helm chart that delivers the component; required for helm delivery
+	// when a version sets chartVersion. Chart parts that name no chart of their own use it.
 	Chart Chart `json:"chart,omitzero"`
 	// Workloads are the workloads to watch for health; only for bootstrap delivery.
 	Workloads []Workload `json:"workloads,omitempty"`
 	// Endpoints are Go templates of the component's URLs, e.g.
 	// "https://grafana.{{ .Domain }}"; see RenderEndpoints.
 	Endpoints []string `json:"endpoints,omitempty"`
+	// Services are Go templates of the component's in-cluster service addresses by
+	// name, e.g. {"rw": "{{ .Name }}-rw.{{ .Namespace }}.svc:5432"}, rendered like
+	// Endpoints; other components' values read them as .Components.NAME.Services.KEY.
+	Services map[string]string `json:"services,omitempty"`
 	// Upgrade configures how the component is upgraded.
 	Upgrade UpgradePolicy `json:"upgrade"`
 	// Versions are the versions the catalog offers, newest first.
@@ -95,6 +118,7 @@ type Component struct {
 	doc int
 
 	endpointTmpls []*template.Template
+	serviceTmpls  map[string]*template.Template
 }
 
 // Chart names a Helm chart in a chart repository.
@@ -152,8 +176,14 @@ type Version struct {
 	// Version is the component's version in the catalog, a semantic version. It follows
 	// the upstream application where that is semantically versioned, the chart otherwise.
 	Version string `json:"version"`
-	// ChartVersion is the version of Chart that delivers it.
+	// ChartVersion is the version of Chart that delivers it (single-part versions).
 	ChartVersion string `json:"chartVersion,omitempty"`
+	// Values are the chart's default values (single-part versions): a Go text/template
+	// rendered with a Context that must produce a YAML mapping. The Platform entry's
+	// values are merged over them.
+	Values string `json:"values,omitempty"`
+	// Parts deliver a multi-part version in order, instead of ChartVersion and Values.
+	Parts []Part `json:"parts,omitempty"`
 	// AppVersion is the upstream application version, for display.
 	AppVersion string `json:"appVersion,omitempty"`
 	// Released is the upstream release date, YYYY-MM-DD.
@@ -170,6 +200,47 @@ type Version struct {
 	sv   *semver.Version
 	v    ver
 	prer bool
+
+	valuesTmpl *template.Template
+}
+
+// PartKind says how a part is delivered.
+type PartKind string
+
+// Part kinds.
+const (
+	// PartChart parts are Helm charts, each delivered as its own HelmRelease.
+	PartChart PartKind = "chart"
+	// PartResources parts are plain Kubernetes objects the operator applies itself.
+	PartResources PartKind = "resources"
+)
+
+// Part is one step of a multi-part version: a chart (ChartVersion set) or plain
+// resources (Resources set). Parts are delivered in order; each waits for the parts
+// before it to be Ready.
+type Part struct {
+	// Name identifies the part within the version (a DNS label); see ReleaseName.
+	Name string `json:"name"`
+	// Chart is the part's chart; a field left empty is taken from the component's chart.
+	Chart Chart `json:"chart,omitzero"`
+	// ChartVersion is the chart's version; it makes the part a chart part.
+	ChartVersion string `json:"chartVersion,omitempty"`
+	// Values are the chart's default values, a template like Version.Values.
+	Values string `json:"values,omitempty"`
+	// Resources is a Go text/template rendering to a YAML stream of Kubernetes objects;
+	// it makes the part a resource part.
+	Resources string `json:"resources,omitempty"`
+
+	valuesTmpl    *template.Template
+	resourcesTmpl *template.Template
+}
+
+// Kind reports whether the part is a chart or resource part.
+func (p *Part) Kind() PartKind {
+	if p.Resources != "" {
+		return PartResources
+	}
+	return PartChart
 }
 
 // Prerelease reports whether the version is a pre-release (1.2.0-rc.1). The resolver

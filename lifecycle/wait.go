@@ -1,0 +1,220 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/catalog"
+)
+
+// Target is one component a change waits for: Healthy at Version, or gone.
+type Target struct {
+	Name    string
+	Version string
+	Remove  bool
+}
+
+// Targets returns what a written plan waits for: every component the plan installs,
+// upgrades or keeps, Healthy at its planned version, and every removed one gone.
+func Targets(plan *catalog.Plan) []Target {
+	var out []Target
+	for _, s := range plan.Steps {
+		if s.Action == catalog.ActionRemove {
+			out = append(out, Target{Name: s.Component, Remove: true})
+			continue
+		}
+		out = append(out, Target{Name: s.Component, Version: s.To})
+	}
+	return out
+}
+
+// TargetState is what one poll saw of a target.
+type TargetState struct {
+	// Done: the target is Healthy at its version, or gone.
+	Done bool
+	// Failed says why the target cannot get done (a failed upgrade); nil otherwise.
+	Failed *UnhealthyError
+	// State is a short description for progress lines.
+	State string
+}
+
+// Evaluate reads a target's state from its Component (nil when there is none).
+func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
+	if t.Remove {
+		if comp == nil {
+			return TargetState{Done: true, State: "removed"}
+		}
+		return TargetState{State: "removing"}
+	}
+	if comp == nil {
+		return TargetState{State: "not yet created by the operator"}
+	}
+	st := comp.Status
+	if comp.Spec.Version != t.Version {
+		return TargetState{State: fmt.Sprintf("at %s, not yet updated by the operator", comp.Spec.Version)}
+	}
+	if stalled := meta.FindStatusCondition(st.Conditions, stalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue && st.ObservedGeneration == comp.Generation {
+		msg := stalled.Message
+		if msg == "" {
+			msg = fmt.Sprintf("%s %s cannot be delivered (%s)", t.Name, t.Version, stalled.Reason)
+		}
+		return TargetState{Failed: &UnhealthyError{Component: t.Name, Reason: stalled.Reason, Message: msg}, State: "stalled (" + stalled.Reason + ")"}
+	}
+	if st.FailedVersion == t.Version {
+		failed := &UnhealthyError{Component: t.Name, Reason: openovav1alpha1.UpgradeRolledBackReason,
+			Message: fmt.Sprintf("the upgrade of %s to %s failed", t.Name, t.Version)}
+		if cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil && cond.Message != "" {
+			failed.Reason, failed.Message = cond.Reason, cond.Message
+		}
+		return TargetState{Failed: failed, State: "upgrade failed"}
+	}
+	health := st.Health
+	if health == "" {
+		health = openovav1alpha1.HealthUnknown
+	}
+	if st.Version == t.Version && health == openovav1alpha1.HealthHealthy {
+		return TargetState{Done: true, State: "Healthy"}
+	}
+	ready := meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
+	if health == openovav1alpha1.HealthFailed && st.ObservedGeneration == comp.Generation {
+		failed := &UnhealthyError{Component: t.Name, Reason: openovav1alpha1.HealthFailed, Message: t.Name + " failed"}
+		if ready != nil && ready.Message != "" {
+			failed.Reason, failed.Message = ready.Reason, failed.Message+": "+ready.Message
+		}
+		return TargetState{Failed: failed, State: "Failed"}
+	}
+	state := health
+	if ready != nil && ready.Reason != "" && ready.Reason != health {
+		state += " (" + ready.Reason + ")"
+	}
+	return TargetState{State: state}
+}
+
+// stalledCondition is kstatus' Stalled: True when the object will not become Ready
+// without a change; its reason is the terminal reason.
+const stalledCondition = "Stalled"
+
+// PlatformFailure returns why the Platform cannot deliver the spec of generation (or a
+// later one), as its status says for that generation: Stalled=True, or phase Failed with
+// Ready=False; nil when its status describes an older spec or no terminal problem.
+func PlatformFailure(p *openovav1alpha1.Platform, generation int64) *UnhealthyError {
+	st := p.Status
+	if st.ObservedGeneration < generation || st.ObservedGeneration < p.Generation {
+		return nil
+	}
+	cond := meta.FindStatusCondition(st.Conditions, stalledCondition)
+	if cond == nil || cond.Status != metav1.ConditionTrue {
+		cond = meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
+		if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse {
+			return nil
+		}
+	}
+	return &UnhealthyError{Reason: cond.Reason,
+		Message: fmt.Sprintf("platform %s cannot be delivered (%s): %s", p.Name, cond.Reason, cond.Message)}
+}
+
+// maxPollFailures is how many polls in a row may fail before a wait gives up.
+const maxPollFailures = 5
+
+// Waiter follows a written change until its targets are done.
+type Waiter struct {
+	Client    client.Reader
+	Namespace string
+	Platform  string
+	// Generation is the Platform's generation the change wrote: a terminal problem the
+	// Platform reports for it (PlatformFailure) ends the wait at once.
+	Generation int64
+	// Interval is how often it polls (1s when zero).
+	Interval time.Duration
+	// OnState is called when a target's state changes (and once for each at the start).
+	OnState func(Target, TargetState)
+	// OnPending is called after each poll with the targets still pending ("vllm
+	// (Progressing)").
+	OnPending func(pending []string)
+}
+
+// Wait polls the Platform and its Components (a get and a list request per poll) until
+// every target is done, one fails, the Platform reports a terminal problem for the written
+// generation, or timeout passes. A failure or a timeout is an *UnhealthyError; an
+// interrupt (ctx cancelled) returns an error that wraps context.Canceled.
+func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Duration) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	interval := w.Interval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := map[string]string{}
+	var pending []string
+	failures := 0
+	for {
+		objs, err := w.poll(ctx)
+		var failed *UnhealthyError
+		if errors.As(err, &failed) {
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
+			// A long wait rides out a few failed polls (an API server restarting).
+			if failures++; failures >= maxPollFailures {
+				return err
+			}
+		}
+		if err == nil {
+			failures = 0
+			pending = pending[:0]
+			for _, t := range targets {
+				s := Evaluate(t, objs[t.Name])
+				if s.State != last[t.Name] {
+					last[t.Name] = s.State
+					if w.OnState != nil {
+						w.OnState(t, s)
+					}
+				}
+				if s.Failed != nil {
+					return s.Failed
+				}
+				if !s.Done {
+					pending = append(pending, fmt.Sprintf("%s (%s)", t.Name, s.State))
+				}
+			}
+			if len(pending) == 0 {
+				return nil
+			}
+			if w.OnPending != nil {
+				w.OnPending(pending)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("interrupted while waiting: %w", ctx.Err())
+			}
+			return &UnhealthyError{Timeout: true, Message: fmt.Sprintf("timed out after %s waiting for %s", timeout, strings.Join(pending, ", "))}
+		case <-time.After(interval):
+		}
+	}
+}
+
+// poll reads the Components, and the Platform for a terminal problem (as an
+// *UnhealthyError).
+func (w *Waiter) poll(ctx context.Context) (map[string]*openovav1alpha1.Component, error) {
+	p := &openovav1alpha1.Platform{}
+	if err := w.Client.Get(ctx, client.ObjectKey{Namespace: w.Namespace, Name: w.Platform}, p); err != nil {
+		return nil, ClusterError(err)
+	}
+	if failed := PlatformFailure(p, w.Generation); failed != nil {
+		return nil, failed
+	}
+	return ListComponents(ctx, w.Client, w.Namespace, w.Platform)
+}
