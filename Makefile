@@ -94,6 +94,10 @@ vet: ## Run go vet.
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
 	$(BIN)/golangci-lint run ./...
 
+.PHONY: catalog-check
+catalog-check: ## Hold catalog/data against the chart repositories upstream (needs network; CATALOG_CHECK_FLAGS=-record catalog/testdata/upstream refreshes the recording).
+	go run ./hack/catalog-check $(CATALOG_CHECK_FLAGS)
+
 .PHONY: build
 build: ## Build kubectl-openova and openova-operator into bin/.
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
@@ -109,6 +113,11 @@ test: tools test-packages ## Run every test: unit, envtest, the kwok cluster wit
 .PHONY: bench
 bench: tools ## Run the benchmarks (Go benchmarks and test/bench scripts).
 	go test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: screenshots
+screenshots: tools ## Run the dashboard's browser journeys and write a PNG of each page into docs/images/.
+	hack/debian-packages.sh chromium
+	OPENOVA_SCREENSHOTS=$(CURDIR)/docs/images go test -count=1 -timeout 20m -run TestJourneys ./test/dashboard/
 
 ##@ Demo and local cluster
 

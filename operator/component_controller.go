@@ -137,7 +137,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	before := c.DeepCopy()
 	defer func() {
-		if err := r.patchStatus(ctx, before, c); err != nil && retErr == nil {
+		if err := r.patchStatus(ctx, before, c, retErr == nil); err != nil && retErr == nil {
 			result, retErr = requeueOnConflict(err)
 		}
 	}()
@@ -150,14 +150,13 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	if !installed {
-		c.Status.Health = openovav1alpha1.HealthUnknown
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.FluxNotInstalledReason, "the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
+		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.FluxNotInstalledReason,
+			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
 	}
 	if c.Spec.Chart == nil {
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.InstallFailedReason, "spec.chart is required for helm delivery")
+		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
+			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart is required for helm delivery"}})
 		return ctrl.Result{}, nil
 	}
 
@@ -171,10 +170,8 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.UpgradeScheduledCondition, metav1.ConditionFalse,
 			openovav1alpha1.UpgradeScheduledReason, err.Error())
 	}
-	if err := r.applyFlux(ctx, c, hr, target); err != nil {
-		return ctrl.Result{}, err
-	}
-	if hr, err = r.helmRelease(ctx, c); err != nil {
+	// The HelmRelease as the API server answered the apply: the cache may not have seen it.
+	if hr, err = r.applyFlux(ctx, c, hr, target); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.mirrorHealth(c, hr, target)
@@ -248,35 +245,40 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 }
 
 // applyFlux server-side applies the HelmRepository and the HelmRelease when they differ
-// from what the cache holds.
-func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) error {
+// from what the cache holds, and returns the HelmRelease as it is now: the API server's
+// answer to the apply, or hr when nothing needed applying.
+func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) (*helmv2.HelmRelease, error) {
 	repo := desiredHelmRepository(c)
 	var current sourcev1.HelmRepository
 	err := r.Get(ctx, client.ObjectKey{Namespace: repo.GetNamespace(), Name: repo.GetName()}, &current)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := applyUnstructured(ctx, r.Client, repo); err != nil {
-			return fmt.Errorf("apply HelmRepository %s: %w", repo.GetName(), err)
+		if err := kube.ApplyObject(ctx, r.Client, FieldManager, repo); err != nil {
+			return nil, err
 		}
 	case err != nil:
-		return err
+		return nil, err
 	}
 
 	dependsOn, err := r.helmDependencies(ctx, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	desired, err := desiredHelmRelease(c, target, dependsOn)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if hr != nil && helmReleaseUpToDate(hr, desired) {
-		return nil
+		return hr, nil
 	}
-	if err := applyUnstructured(ctx, r.Client, desired); err != nil {
-		return fmt.Errorf("apply HelmRelease %s: %w", c.Name, err)
+	if err := kube.ApplyObject(ctx, r.Client, FieldManager, desired); err != nil {
+		return nil, err
 	}
-	return nil
+	applied := &helmv2.HelmRelease{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, applied); err != nil {
+		return nil, fmt.Errorf("read the applied HelmRelease %s: %w", c.Name, err)
+	}
+	return applied, nil
 }
 
 // helmDependencies returns the dependencies of c that are delivered by Helm (bootstrap
@@ -313,7 +315,7 @@ func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructu
 	}
 	wantSpec, _, _ := unstructured.NestedMap(want.Object, "spec")
 	currentSpec, _, _ := unstructured.NestedMap(current.Object, "spec")
-	if !jsonSubset(wantSpec, currentSpec) {
+	if !kube.JSONSubset(wantSpec, currentSpec) {
 		return false
 	}
 	for _, optional := range []string{"values", "dependsOn"} {
@@ -337,37 +339,6 @@ func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructu
 		}
 	}
 	return true
-}
-
-// jsonSubset reports whether every field of want is in have with the same value; lists
-// must match element by element.
-func jsonSubset(want, have any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, v := range w {
-			if !jsonSubset(v, h[k]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok || len(h) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !jsonSubset(w[i], h[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return jsonEqual(want, have)
-	}
 }
 
 // finalize removes the HelmRelease (Flux uninstalls the release) and, when no other
@@ -437,9 +408,4 @@ func (r *ComponentReconciler) platformOf(ctx context.Context, c *openovav1alpha1
 		return nil
 	}
 	return p
-}
-
-// applyUnstructured server-side applies u with the operator's field manager.
-func applyUnstructured(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
-	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership)
 }

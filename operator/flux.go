@@ -12,7 +12,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -177,13 +176,3 @@ func desiredHelmRelease(c *openovav1alpha1.Component, target deliveryTarget, dep
 
 // fluxGroupKinds are the Flux kinds the operator needs.
 var fluxGroupKinds = []schema.GroupVersionKind{helmReleaseGVK, helmRepositoryGVK}
-
-// findCondition returns the condition of type t, or nil.
-func findCondition(conds []metav1.Condition, t string) *metav1.Condition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
-}
