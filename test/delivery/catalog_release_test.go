@@ -38,6 +38,8 @@ func TestCatalogReleaseUpgradeThroughTheCLI(t *testing.T) {
 	k, c := e.k, e.c
 	full, err := testcatalog.Render("operator", e.repo.URL)
 	require.NoError(t, err)
+	// This journey has no failing upgrade: give installs time on a loaded machine.
+	full = []byte(strings.ReplaceAll(string(full), "upgrade: {timeout: 20s}", "upgrade: {timeout: 2m}"))
 	// The release before: base without 1.2.0 and what came after it.
 	older := string(full)
 	for _, v := range []string{
