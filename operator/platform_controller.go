@@ -209,6 +209,10 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 	for _, s := range set {
 		inSet[s.Name] = true
 	}
+	comps, err := catalog.PlatformComponents(cat, p.Spec.Organization.Domain, set)
+	if err != nil {
+		return &metav1.Condition{Reason: openovav1alpha1.InvalidValuesReason, Message: err.Error()}, nil
+	}
 	for _, e := range p.Spec.Components {
 		if !e.IsEnabled() {
 			continue
@@ -216,6 +220,9 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 		desired, err := desiredComponent(p, cat, e, inSet)
 		if err != nil {
 			return &metav1.Condition{Reason: openovav1alpha1.UnknownVersionReason, Message: err.Error()}, nil
+		}
+		if err := renderDelivery(p, cat, e, comps, desired); err != nil {
+			return &metav1.Condition{Reason: openovav1alpha1.InvalidValuesReason, Message: err.Error()}, nil
 		}
 		current, ok := owned[e.Name]
 		if !ok {
@@ -315,6 +322,10 @@ func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 		return false
 	}
 	cur.Values, want.Values = nil, nil
+	if len(cur.Parts) != len(want.Parts) || len(want.Parts) > 0 && !jsonEqual(cur.Parts, want.Parts) {
+		return false
+	}
+	cur.Parts, want.Parts = nil, nil
 	return equality.Semantic.DeepEqual(cur, want)
 }
 
