@@ -11,7 +11,7 @@ type Catalog struct {
 	source string
 	comps  []*Component // by category, then name
 	byName map[string]*Component
-	ix     *index
+	index  *index
 }
 
 // Source is the file, directory or URL the catalog was loaded from ("builtin" for the
@@ -134,7 +134,7 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 		return cmp.Or(cmp.Compare(a.Category.order(), b.Category.order()), cmp.Compare(a.Name, b.Name))
 	})
 	c := &Catalog{source: source, comps: sorted, byName: byName}
-	c.ix = newIndex(sorted)
+	c.index = newIndex(sorted)
 	return c, nil
 }
 

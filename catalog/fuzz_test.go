@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -195,9 +196,9 @@ func genScenario(r *rand.Rand, c *Catalog) ([]Installed, Request) {
 // checkResolve runs Resolve and checks its outcome: no panic; a plan's result passes
 // Verify and honours the request; an unsatisfiable verdict agrees with brute force
 // (when the catalog is small enough).
-func checkResolve(t *testing.T, c *Catalog, installed []Installed, req Request) {
+func checkResolve(t *testing.T, c *Catalog, installed []Installed, req Request, options solverOptions) {
 	t.Helper()
-	plan, err := Resolve(c, installed, req)
+	plan, _, err := resolve(c, installed, req, options)
 	var ie *InputError
 	if errors.As(err, &ie) {
 		return
@@ -445,17 +446,20 @@ func TestResolveAgainstBruteForce(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	defer func(d int32) { chronoDistance = d }(chronoDistance)
+	t.Parallel()
 	// Backtracking always chronologically, by default, and never.
-	for _, chrono := range []int32{0, chronoDistance, 1 << 30} {
-		chronoDistance = chrono
-		for seed := range n {
-			r := rand.New(rand.NewPCG(uint64(seed), 7))
-			c, err := genCatalog(r, 2+r.IntN(5), 4, 2+r.IntN(2))
-			require.NoError(t, err)
-			installed, req := genScenario(r, c)
-			t.Run(fmt.Sprintf("chrono%d/%d", chrono, seed), func(t *testing.T) { checkResolve(t, c, installed, req) })
-		}
+	for _, chrono := range []int32{0, defaultSolverOptions.chronoDistance, 1 << 30} {
+		options := solverOptions{chronoDistance: chrono}
+		t.Run(fmt.Sprintf("chrono%d", chrono), func(t *testing.T) {
+			t.Parallel()
+			for seed := range n {
+				r := rand.New(rand.NewPCG(uint64(seed), 7))
+				c, err := genCatalog(r, 2+r.IntN(5), 4, 2+r.IntN(2))
+				require.NoError(t, err)
+				installed, req := genScenario(r, c)
+				t.Run(strconv.Itoa(seed), func(t *testing.T) { checkResolve(t, c, installed, req, options) })
+			}
+		})
 	}
 }
 
@@ -470,14 +474,13 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s.seed, s.n, s.vers, s.degree)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64, n, vers, degree uint8) {
-		defer func(d int32) { chronoDistance = d }(chronoDistance)
-		chronoDistance = int32(seed % 3) // exercise chronological backtracking hard
+		options := solverOptions{chronoDistance: int32(seed % 3)} // exercise chronological backtracking hard
 		r := rand.New(rand.NewPCG(seed, uint64(n)<<16|uint64(vers)<<8|uint64(degree)))
 		c, err := genCatalog(r, 1+int(n%8), 1+int(vers%5), int(degree%5))
 		if err != nil {
 			t.Fatalf("generated catalog is invalid: %v", err)
 		}
 		installed, req := genScenario(r, c)
-		checkResolve(t, c, installed, req)
+		checkResolve(t, c, installed, req, options)
 	})
 }

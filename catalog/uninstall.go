@@ -14,20 +14,20 @@ func (r *resolution) uninstall() (*Plan, error) {
 	for _, p := range r.names {
 		removing[p] = true
 	}
-	og := r.installedGraph()
+	installedDeps := r.installedGraph()
 	// What stays: everything the remaining explicit and mandatory components reach.
 	var roots []int32
 	for _, in := range r.installed {
-		p, ok := r.ix.byName[in.Name]
+		p, ok := r.index.byName[in.Name]
 		if !ok || removing[p] {
 			continue
 		}
-		if e := r.inst[p]; e != nil && (e.explicit || r.ix.nodes[p].comp.Category == CategoryMandatory) {
+		if e := r.inst[p]; e != nil && (e.explicit || r.index.nodes[p].comp.Category == CategoryMandatory) {
 			roots = append(roots, p)
 		}
 	}
-	parent := make([]int32, len(r.ix.nodes))
-	keep := make([]bool, len(r.ix.nodes))
+	parent := make([]int32, len(r.index.nodes))
+	keep := make([]bool, len(r.index.nodes))
 	queue := slices.Clone(roots)
 	for _, p := range roots {
 		keep[p] = true
@@ -36,7 +36,7 @@ func (r *resolution) uninstall() (*Plan, error) {
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		for _, d := range og[p] {
+		for _, d := range installedDeps[p] {
 			if keep[d] || removing[d] {
 				continue
 			}
@@ -54,10 +54,10 @@ func (r *resolution) uninstall() (*Plan, error) {
 			kept = append(kept, int32(p))
 		}
 	}
-	for _, p := range r.order(kept, og) {
+	for _, p := range r.order(kept, installedDeps) {
 		e := r.inst[p]
-		for _, gi := range r.ix.nodes[p].edges[e.vi] {
-			g := &r.ix.groups[gi]
+		for _, gi := range r.index.nodes[p].edges[e.vi] {
+			g := &r.index.groups[gi]
 			if g.optional || !removing[g.to] {
 				continue
 			}
@@ -80,7 +80,7 @@ func (r *resolution) uninstall() (*Plan, error) {
 				needs[g.to] = append(needs[g.to], s)
 			}
 			h := fmt.Sprintf("uninstall %s as well, or first", r.name(root))
-			if r.ix.nodes[root].comp.Category == CategoryMandatory {
+			if r.index.nodes[root].comp.Category == CategoryMandatory {
 				h = fmt.Sprintf("%s is mandatory, so %s stays", r.name(root), r.name(g.to))
 			}
 			if !slices.Contains(hints, h) {
@@ -105,7 +105,7 @@ func (r *resolution) uninstall() (*Plan, error) {
 	g := r.graph(sel)
 	reasons := r.reasons(sel, g)
 	// Show the dependencies of the removed components that stay, and why.
-	touched := reach(og, r.names)
+	touched := reach(installedDeps, r.names)
 	var steps []Step
 	for _, p := range r.order(kept, g) {
 		e := r.inst[p]
@@ -125,8 +125,8 @@ func (r *resolution) uninstall() (*Plan, error) {
 // consBetween returns the constraint of installed a's requirement on b.
 func (r *resolution) consBetween(a, b int32) string {
 	e := r.inst[a]
-	for _, gi := range r.ix.nodes[a].edges[e.vi] {
-		if g := &r.ix.groups[gi]; g.to == b {
+	for _, gi := range r.index.nodes[a].edges[e.vi] {
+		if g := &r.index.groups[gi]; g.to == b {
 			return g.cons
 		}
 	}

@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // DefaultWaitTimeout bounds --wait unless --timeout says otherwise.
@@ -79,55 +79,35 @@ func (o *changeOptions) load(ctx context.Context) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := o.FindPlatform(ctx, c)
+	p, err := lifecycle.FindPlatform(ctx, c, o.selector())
 	if err != nil {
 		return nil, err
 	}
-	cat, err := o.catalogFor(ctx, p)
+	cat, err := lifecycle.CatalogFor(ctx, o.Catalog, p)
 	if err != nil {
 		return nil, err
 	}
 	return &target{client: c, platform: p, catalog: cat}, nil
 }
 
-// change is a resolved request, ready to show and write.
-type change struct {
-	request  catalog.Request
-	plan     *catalog.Plan
-	desired  []openovav1alpha1.PlatformComponent
-	schedule *metav1.Time
-}
-
-// resolve plans req against the Platform's spec.components.
-func resolve(t *target, req catalog.Request, schedule *metav1.Time) (*change, error) {
-	installed := toInstalled(t.platform.Spec.Components)
-	plan, err := catalog.Resolve(t.catalog, installed, req)
-	if err != nil {
-		return nil, err
-	}
-	desired := desiredEntries(t.platform.Spec.Components, plan.Apply(installed), schedule)
-	return &change{request: req, plan: plan, desired: desired, schedule: schedule}, nil
-}
-
 // apply shows the plan, asks for confirmation, writes it and waits when asked.
-func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error {
+func (o *changeOptions) apply(ctx context.Context, t *target, ch *lifecycle.Change) error {
 	p := t.platform
 	if o.Output != "" {
-		if err := PrintData(o.Out, o.Output, ch.plan); err != nil {
+		if err := PrintData(o.Out, o.Output, ch.Plan); err != nil {
 			return err
 		}
 	} else {
-		view := planView{Platform: p.Name, Request: ch.request, Catalog: t.catalog, Plan: ch.plan,
-			Live: p.Spec.Components, Desired: ch.desired, Schedule: ch.schedule}
+		view := planView{Platform: p.Name, Catalog: t.catalog, Change: ch}
 		if err := printPlan(o.Out, palette{on: o.Color(o.Out)}, view); err != nil {
 			return err
 		}
 	}
-	if !componentsChanged(p.Spec.Components, ch.desired) {
+	if !ch.Changed() {
 		return nil
 	}
 	if o.DryRun {
-		if _, err := writeComponents(ctx, t.client, p, ch.desired, writeOptions{DryRun: true, Force: o.ForceConflicts}); err != nil {
+		if _, err := lifecycle.Apply(ctx, t.client, p, ch.Desired, lifecycle.ApplyOptions{DryRun: true, Force: o.ForceConflicts}); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.ErrOut, "Dry run: the API server accepted the change to platform %s; nothing was written.\n", p.Name)
@@ -145,7 +125,7 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error 
 			return Errorf(ExitFailure, "cancelled; platform %s was not changed", p.Name)
 		}
 	}
-	written, err := writeComponents(ctx, t.client, p, ch.desired, writeOptions{Force: o.ForceConflicts})
+	written, err := lifecycle.Apply(ctx, t.client, p, ch.Desired, lifecycle.ApplyOptions{Force: o.ForceConflicts})
 	if err != nil {
 		return err
 	}
@@ -156,7 +136,7 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *change) error 
 	}
 	w := &waiter{Client: t.client, Namespace: p.Namespace, Platform: p.Name, Out: o.ErrOut,
 		TTY: o.isTerminal(o.ErrOut), Interval: o.pollInterval}
-	return w.wait(ctx, waitTargets(ch.plan), o.Timeout)
+	return w.wait(ctx, lifecycle.Targets(ch.Plan), o.Timeout)
 }
 
 // confirm asks a yes/no question on the terminal; without one it refuses (exit 2), since
@@ -236,19 +216,6 @@ func pinVersion(pins map[string]string, name, from, version string) error {
 	}
 	pins[name] = version
 	return nil
-}
-
-// catalogFor returns the catalog to resolve against: --catalog, else the Platform's
-// spec.catalog, else the catalog built in.
-func (g *GlobalOptions) catalogFor(ctx context.Context, p *openovav1alpha1.Platform) (*catalog.Catalog, error) {
-	if g.Catalog != "" || p == nil || p.Spec.Catalog == nil || p.Spec.Catalog.URL == "" {
-		return g.LoadCatalog(ctx)
-	}
-	cat, err := catalog.Load(ctx, p.Spec.Catalog.URL)
-	if err != nil {
-		return nil, Errorf(ExitFailure, "the catalog of platform %s (spec.catalog.url) does not load: %v; pass --catalog to use another one", p.Name, err)
-	}
-	return cat, nil
 }
 
 // completeComponents completes component names from the catalog (--catalog or built in).

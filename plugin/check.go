@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/internal/version"
+	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/manifests"
 )
 
@@ -300,7 +302,7 @@ func crdDiff(want, got *apiextensionsv1.CustomResourceDefinition) []string {
 			out = append(out, v.Name+" printer columns")
 		}
 	}
-	for _, name := range sortedKeys(served) {
+	for _, name := range slices.Sorted(maps.Keys(served)) {
 		out = append(out, "extra version "+name)
 	}
 	return out
@@ -427,7 +429,7 @@ func (o *CheckOptions) checkCatalog(ctx context.Context, r *CheckReport, crdsOK 
 			}
 		}
 	}
-	cat, err := o.catalogFor(ctx, p)
+	cat, err := lifecycle.CatalogFor(ctx, o.Catalog, p)
 	if err != nil {
 		r.add("catalog", CheckFailed, "%v", err)
 		return

@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"strings"
 
 	"github.com/mattn/go-isatty"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -21,6 +18,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // Scheme is the scheme of the CLI's clients: Kubernetes built-ins, CRDs and openova.io.
@@ -89,74 +87,30 @@ func (g *GlobalOptions) Namespace() string {
 	return openovav1alpha1.DefaultNamespace
 }
 
+// selector is the Platform and catalog the flags select.
+func (g *GlobalOptions) selector() lifecycle.Selector {
+	return lifecycle.Selector{Namespace: g.Namespace(), Platform: g.Platform, Catalog: g.Catalog}
+}
+
 // LoadCatalog loads --catalog, or the built-in catalog. A catalog that does not load is
 // invalid input.
 func (g *GlobalOptions) LoadCatalog(ctx context.Context) (*catalog.Catalog, error) {
-	var (
-		c   *catalog.Catalog
-		err error
-	)
-	if g.Catalog == "" {
-		c, err = catalog.Builtin()
-	} else {
-		c, err = catalog.Load(ctx, g.Catalog)
-	}
-	if err != nil {
-		return nil, WithCode(ExitInvalidInput, err)
-	}
-	return c, nil
+	return lifecycle.LoadCatalog(ctx, g.Catalog)
 }
 
-// FindPlatform returns --platform, or the only Platform in the namespace. No Platform, or
-// several without --platform, is an error that says what to do.
+// FindPlatform returns --platform, or the only Platform in the namespace.
 func (g *GlobalOptions) FindPlatform(ctx context.Context, c client.Client) (*openovav1alpha1.Platform, error) {
-	ns := g.Namespace()
-	if g.Platform != "" {
-		p := &openovav1alpha1.Platform{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: g.Platform}, p); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil, Errorf(ExitInvalidInput, "platform %q not found in namespace %s", g.Platform, ns)
-			}
-			return nil, ClusterError(err)
-		}
-		return p, nil
-	}
-	var list openovav1alpha1.PlatformList
-	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return nil, ClusterError(err)
-	}
-	switch len(list.Items) {
-	case 0:
-		return nil, Errorf(ExitFailure, "no Platform in namespace %s: create one with kubectl openova bootstrap, or pick another namespace with -n", ns)
-	case 1:
-		return &list.Items[0], nil
-	default:
-		names := make([]string, 0, len(list.Items))
-		for _, p := range list.Items {
-			names = append(names, p.Name)
-		}
-		return nil, Errorf(ExitInvalidInput, "%d Platforms in namespace %s (%s): choose one with --platform", len(names), ns, strings.Join(names, ", "))
-	}
+	return lifecycle.FindPlatform(ctx, c, g.selector())
 }
 
-// ClusterError explains an error talking to the cluster: missing CRDs point at
-// kubectl openova check.
+// ClusterError explains an error talking to the cluster (lifecycle.ClusterError); an
+// error that carries its exit code already passes unchanged.
 func ClusterError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if meta.IsNoMatchError(err) || apierrors.IsNotFound(err) && strings.Contains(err.Error(), "the server could not find the requested resource") {
-		return Errorf(ExitFailure, "the openova CRDs are not installed in this cluster (%v): run kubectl openova check", err)
-	}
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		return err
 	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		return Errorf(ExitFailure, "cannot reach the Kubernetes API server: %v (check the kubeconfig context; --request-timeout bounds each request)", err)
-	}
-	return WithCode(ExitFailure, err)
+	return lifecycle.ClusterError(err)
 }
 
 // IsTerminal reports whether w is a terminal (colour, spinners and prompts only then).

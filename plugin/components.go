@@ -11,6 +11,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // ComponentsOptions are the options of kubectl openova components.
@@ -61,7 +62,7 @@ func (o *ComponentsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cat, err := o.catalogFor(ctx, p)
+	cat, err := lifecycle.CatalogFor(ctx, o.Catalog, p)
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,10 @@ func NewComponentsView(p *openovav1alpha1.Platform, cat *catalog.Catalog, all bo
 	for _, s := range p.Status.Components {
 		summary[s.Name] = s
 	}
-	entries := entriesByName(p.Spec.Components)
+	entries := map[string]*openovav1alpha1.PlatformComponent{}
+	for i := range p.Spec.Components {
+		entries[p.Spec.Components[i].Name] = &p.Spec.Components[i]
+	}
 	for _, comp := range cat.Components() {
 		e := entries[comp.Name]
 		if e == nil && !all {

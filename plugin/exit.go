@@ -6,6 +6,7 @@ import (
 
 	"github.com/openova-io/core/bootstrap"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // Exit codes of kubectl openova (docs/cli.md). Scripts rely on them: never renumber.
@@ -51,9 +52,10 @@ func Errorf(code int, format string, args ...any) error {
 	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
 }
 
-// ExitCode maps an error to the exit code of the command: the code of an ExitError, 2 for
-// invalid input and 3 for unsatisfiable requests reported by the catalog and bootstrap
-// packages, 1 for anything else.
+// ExitCode maps an error to the exit code of the command by its type, never its text: the
+// code of an ExitError; 2 for invalid input reported by the catalog, bootstrap and
+// lifecycle packages; 3 for unsatisfiable requests; 4 for a wait that ended unhealthy; 1
+// for anything else (a *lifecycle.ChangedError, a cluster that cannot be reached, …).
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -68,12 +70,16 @@ func ExitCode(err error) int {
 		conflict *catalog.ConflictError
 		cycle    *catalog.CycleError
 		config   *bootstrap.ValidationError
+		request  *lifecycle.InputError
+		health   *lifecycle.UnhealthyError
 	)
 	switch {
-	case errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config):
+	case errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config), errors.As(err, &request):
 		return ExitInvalidInput
 	case errors.As(err, &conflict), errors.As(err, &cycle):
 		return ExitUnsatisfiable
+	case errors.As(err, &health):
+		return ExitUnhealthy
 	}
 	return ExitFailure
 }

@@ -15,6 +15,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/test/testcatalog"
 )
 
@@ -140,18 +141,16 @@ func TestPlanGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			installed := toInstalled(tt.live)
-			plan, err := catalog.Resolve(cat, installed, tt.req)
+			ch, err := lifecycle.PlanChange(testPlatform(tt.live...), cat, tt.req, tt.schedule)
 			require.NoError(t, err)
-			v := planView{Platform: "acme", Request: tt.req, Catalog: cat, Plan: plan, Live: tt.live,
-				Desired: desiredEntries(tt.live, plan.Apply(installed), tt.schedule), Schedule: tt.schedule}
+			v := planView{Platform: "acme", Catalog: cat, Change: ch}
 			var out bytes.Buffer
 			require.NoError(t, printPlan(&out, palette{on: tt.color}, v))
 			golden(t, "plan-"+tt.name+".golden", out.Bytes())
 		})
 	}
 	t.Run("json", func(t *testing.T) {
-		plan, err := catalog.Resolve(cat, toInstalled(base), tests[0].req)
+		plan, err := catalog.Resolve(cat, lifecycle.Installed(base), tests[0].req)
 		require.NoError(t, err)
 		var out bytes.Buffer
 		require.NoError(t, PrintData(&out, "json", plan))

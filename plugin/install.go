@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // InstallOptions are the options of kubectl openova install.
@@ -86,7 +87,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := resolve(t, catalog.Request{Kind: catalog.Install, Names: o.names, With: o.with, Versions: o.pins}, nil)
+	ch, err := lifecycle.PlanChange(t.platform, t.catalog, catalog.Request{Kind: catalog.Install, Names: o.names, With: o.with, Versions: o.pins}, nil)
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // planView is what install, uninstall and upgrade show before they write: for install, the
@@ -19,12 +17,8 @@ import (
 // plan's steps, the changelog of upgrades and a summary.
 type planView struct {
 	Platform string
-	Request  catalog.Request
 	Catalog  *catalog.Catalog
-	Plan     *catalog.Plan
-	Live     []openovav1alpha1.PlatformComponent
-	Desired  []openovav1alpha1.PlatformComponent
-	Schedule *metav1.Time
+	*lifecycle.Change
 }
 
 // printPlan writes v for a human.
@@ -65,7 +59,7 @@ func writeMembers(b *strings.Builder, pal palette, v planView, name string) {
 	if !ok {
 		return
 	}
-	version := desiredVersion(v, name)
+	version := v.DesiredVersion(name)
 	ver, ok := comp.Version(version)
 	if !ok {
 		return
@@ -78,7 +72,7 @@ func writeMembers(b *strings.Builder, pal palette, v planView, name string) {
 		b.WriteString("  Required members:\n")
 		t := &table{indent: "    "}
 		for _, r := range ver.Requires {
-			t.add(txt(r.Name), txt(desiredVersion(v, r.Name)), memberState(pal, v, r.Name))
+			t.add(txt(r.Name), txt(v.DesiredVersion(r.Name)), memberState(pal, v, r.Name))
 		}
 		_ = t.write(b)
 	}
@@ -86,11 +80,11 @@ func writeMembers(b *strings.Builder, pal palette, v planView, name string) {
 		b.WriteString("  Optional members:\n")
 		t := &table{indent: "    "}
 		for _, o := range ver.Optional {
-			if have := desiredVersion(v, o.Name); have != "" {
+			if have := v.DesiredVersion(o.Name); have != "" {
 				t.add(txt("[x] "+o.Name), txt(have), txt(o.Description), memberState(pal, v, o.Name))
 				continue
 			}
-			t.add(txt("[ ] "+o.Name), txt(newestMatching(v.Catalog, o.Name, o.Constraint)), txt(o.Description),
+			t.add(txt("[ ] "+o.Name), txt(newestVersion(v.Catalog.NewestMatching(o.Name, o.Constraint))), txt(o.Description),
 				styled("add with --with "+o.Name, pal.faint))
 		}
 		_ = t.write(b)
@@ -116,35 +110,6 @@ func memberState(pal palette, v planView, name string) cell {
 		}
 	}
 	return txt("already installed")
-}
-
-// desiredVersion is name's version after the plan, "" when it is not in the platform.
-func desiredVersion(v planView, name string) string {
-	for _, e := range v.Desired {
-		if e.Name == name {
-			return e.Version
-		}
-	}
-	return ""
-}
-
-// newestMatching returns the newest stable version of name that constraint accepts.
-func newestMatching(cat *catalog.Catalog, name, constraint string) string {
-	comp, ok := cat.Component(name)
-	if !ok {
-		return ""
-	}
-	cons, err := semver.NewConstraint(constraint)
-	if err != nil {
-		return ""
-	}
-	for i := range comp.Versions {
-		v := &comp.Versions[i]
-		if !v.Prerelease() && cons.Check(v.Semver()) {
-			return v.Version
-		}
-	}
-	return ""
 }
 
 func actionStyle(pal palette, a catalog.Action) func(string) string {
@@ -200,7 +165,7 @@ func writeChangelog(b *strings.Builder, v planView) {
 		if !ok {
 			continue
 		}
-		entries := changelogBetween(comp, s.From, s.To)
+		entries := comp.ChangelogBetween(s.From, s.To)
 		if len(entries) == 0 {
 			continue
 		}
@@ -218,50 +183,13 @@ func writeChangelog(b *strings.Builder, v planView) {
 	}
 }
 
-// ChangelogEntry is the changelog of one version.
-type ChangelogEntry struct {
-	Version   string `json:"version"`
-	Released  string `json:"released,omitempty"`
-	Changelog string `json:"changelog,omitempty"`
-}
-
-func (e ChangelogEntry) String() string {
-	s := e.Version
-	if e.Released != "" {
-		s += " (" + e.Released + ")"
-	}
-	if e.Changelog != "" {
-		s += ": " + strings.Join(strings.Fields(e.Changelog), " ")
-	}
-	return s
-}
-
-// changelogBetween returns the changelog of the stable versions after from up to and
-// including to, newest first.
-func changelogBetween(comp *catalog.Component, from, to string) []ChangelogEntry {
-	lo, err1 := semver.NewVersion(from)
-	hi, err2 := semver.NewVersion(to)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	var out []ChangelogEntry
-	for i := range comp.Versions {
-		v := &comp.Versions[i]
-		sv := v.Semver()
-		if sv.GreaterThan(lo) && !sv.GreaterThan(hi) && (!v.Prerelease() || sv.Equal(hi)) {
-			out = append(out, ChangelogEntry{Version: v.Version, Released: v.Released, Changelog: v.Changelog})
-		}
-	}
-	return out
-}
-
 // planSummary counts the plan's changes: "Plan: 4 to install, 1 to upgrade, 0 to remove."
 func planSummary(v planView) string {
 	n := map[catalog.Action]int{}
 	for _, s := range v.Plan.Steps {
 		n[s.Action]++
 	}
-	if !componentsChanged(v.Live, v.Desired) {
+	if !v.Changed() {
 		return fmt.Sprintf("No changes: platform %s already has what was asked for.", v.Platform)
 	}
 	parts := []string{fmt.Sprintf("%d to install", n[catalog.ActionInstall]), fmt.Sprintf("%d to upgrade", n[catalog.ActionUpgrade])}
@@ -301,4 +229,12 @@ func dedupe(names []string) []string {
 		}
 	}
 	return out
+}
+
+// newestVersion is v's version, "" for nil.
+func newestVersion(v *catalog.Version) string {
+	if v == nil {
+		return ""
+	}
+	return v.Version
 }

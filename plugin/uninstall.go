@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // UninstallOptions are the options of kubectl openova uninstall.
@@ -63,7 +64,7 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := resolve(t, catalog.Request{Kind: catalog.Uninstall, Names: o.names}, nil)
+	ch, err := lifecycle.PlanChange(t.platform, t.catalog, catalog.Request{Kind: catalog.Uninstall, Names: o.names}, nil)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,6 +16,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // maxRefreshWait bounds how long upgrade --refresh --wait waits for the operator.
@@ -151,7 +151,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		return o.list(t)
 	}
 	req := catalog.Request{Kind: catalog.Upgrade, Names: o.names, All: o.All, Versions: o.pins, AllowDowngrade: o.AllowDowngrade}
-	ch, err := resolve(t, req, o.schedule)
+	ch, err := lifecycle.PlanChange(t.platform, t.catalog, req, o.schedule)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (o *UpgradeOptions) refresh(ctx context.Context, t *target) error {
 	p := t.platform
 	value := o.now().UTC().Format(time.RFC3339Nano)
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, openovav1alpha1.RefreshAnnotation, value)
-	opts := []client.PatchOption{client.FieldOwner(FieldManager)}
+	opts := []client.PatchOption{client.FieldOwner(lifecycle.FieldManager)}
 	if o.DryRun {
 		opts = append(opts, client.DryRunAll)
 	}
@@ -213,105 +213,24 @@ type UpgradeList struct {
 	Upgrades []UpgradeEntry `json:"upgrades"`
 	// HeldBack are components with a newer version that an installed dependent does not
 	// allow yet.
-	HeldBack []HeldBackEntry `json:"heldBack,omitempty"`
+	HeldBack []catalog.HeldBack `json:"heldBack,omitempty"`
 }
 
-// UpgradeEntry is one available upgrade.
+// UpgradeEntry is one available upgrade, with the command that applies it.
 type UpgradeEntry struct {
-	Component string `json:"component"`
-	From      string `json:"from"`
-	To        string `json:"to"`
-	// Changelog lists every version after From up to To, newest first.
-	Changelog []ChangelogEntry `json:"changelog,omitempty"`
-	// Needs are the other changes the upgrade brings (dependencies upgraded or installed).
-	Needs []catalog.Step `json:"needs,omitempty"`
+	lifecycle.Upgrade
 	// Command applies this upgrade alone.
 	Command string `json:"command"`
 }
 
-// HeldBackEntry is a newer version that constraints of installed components exclude.
-type HeldBackEntry struct {
-	Component string `json:"component"`
-	From      string `json:"from"`
-	Newest    string `json:"newest"`
-	// By says which installed components' constraints hold it back.
-	By []string `json:"by"`
-}
-
 // upgradeList computes the available upgrades of the platform from the catalog.
 func upgradeList(g *GlobalOptions, p *openovav1alpha1.Platform, cat *catalog.Catalog) (*UpgradeList, []string) {
-	installed := toInstalled(p.Spec.Components)
-	out := &UpgradeList{Platform: p.Name, Catalog: cat.Source(), Upgrades: []UpgradeEntry{}}
-	var warnings []string
-	for _, e := range p.Spec.Components {
-		comp, ok := cat.Component(e.Name)
-		if !ok {
-			warnings = append(warnings, fmt.Sprintf("%s is not in the catalog (%s)", e.Name, cat.Source()))
-			continue
-		}
-		v, err := catalog.AvailableUpgrade(cat, installed, e.Name)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s: %v", e.Name, err))
-			continue
-		}
-		if v != nil {
-			entry := UpgradeEntry{Component: e.Name, From: e.Version, To: v.Version,
-				Changelog: changelogBetween(comp, e.Version, v.Version),
-				Command:   g.commandLine("upgrade", e.Name, "--to", v.Version)}
-			plan, err := catalog.Resolve(cat, installed, catalog.Request{Kind: catalog.Upgrade, Names: []string{e.Name}, Versions: map[string]string{e.Name: v.Version}})
-			if err == nil {
-				for _, s := range plan.Steps {
-					if s.Component != e.Name && s.Action != catalog.ActionKeep {
-						entry.Needs = append(entry.Needs, s)
-					}
-				}
-			}
-			out.Upgrades = append(out.Upgrades, entry)
-		}
-		if h := heldBack(cat, installed, e, comp, v); h != nil {
-			out.HeldBack = append(out.HeldBack, *h)
-		}
+	u := lifecycle.ListUpgrades(p, cat)
+	out := &UpgradeList{Platform: p.Name, Catalog: cat.Source(), Upgrades: []UpgradeEntry{}, HeldBack: u.HeldBack}
+	for _, a := range u.Available {
+		out.Upgrades = append(out.Upgrades, UpgradeEntry{Upgrade: a, Command: g.commandLine("upgrade", a.Component, "--to", a.To)})
 	}
-	return out, warnings
-}
-
-// heldBack reports the newest stable version of comp when it is newer than both the
-// installed one and the available upgrade, with the installed constraints that exclude it.
-func heldBack(cat *catalog.Catalog, installed []catalog.Installed, e openovav1alpha1.PlatformComponent, comp *catalog.Component, avail *catalog.Version) *HeldBackEntry {
-	newest := comp.Newest(false)
-	cur, err := semver.NewVersion(e.Version)
-	if newest == nil || err != nil || !newest.Semver().GreaterThan(cur) || avail != nil && avail.Version == newest.Version {
-		return nil
-	}
-	var by []string
-	for _, in := range installed {
-		dc, ok := cat.Component(in.Name)
-		if !ok {
-			continue
-		}
-		dv, ok := dc.Version(in.Version)
-		if !ok {
-			continue
-		}
-		check := func(name, constraint string) {
-			if name != e.Name {
-				return
-			}
-			if cons, err := semver.NewConstraint(constraint); err == nil && !cons.Check(newest.Semver()) {
-				by = append(by, fmt.Sprintf("%s %s requires %s %s", in.Name, in.Version, name, constraint))
-			}
-		}
-		for _, r := range dv.Requires {
-			check(r.Name, r.Constraint)
-		}
-		for _, o := range dv.Optional {
-			check(o.Name, o.Constraint)
-		}
-	}
-	if len(by) == 0 {
-		return nil
-	}
-	return &HeldBackEntry{Component: e.Name, From: e.Version, Newest: newest.Version, By: by}
+	return out, u.Warnings
 }
 
 // list prints the available upgrades.

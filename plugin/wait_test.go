@@ -13,6 +13,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // scripted is a client.Reader whose List returns one scripted list per call (the last one
@@ -63,7 +64,7 @@ func TestWaitProgressGolden(t *testing.T) {
 	clock := func() time.Time { return refTime }
 	var out bytes.Buffer
 	w := &waiter{Client: &scripted{polls: polls}, Namespace: "openova-system", Platform: "acme", Out: &out, Interval: time.Millisecond, Now: clock}
-	require.NoError(t, w.wait(context.Background(), waitTargets(plan), time.Minute))
+	require.NoError(t, w.wait(context.Background(), lifecycle.Targets(plan), time.Minute))
 	golden(t, "wait-install.golden", out.Bytes())
 
 	// A failed upgrade ends the wait with exit code 4 and the operator's message.
@@ -74,7 +75,7 @@ func TestWaitProgressGolden(t *testing.T) {
 	out.Reset()
 	w = &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{component("neo4j", "2.0.0", "1.0.0", "Progressing", "Progressing", "upgrading")}, {failed}}},
 		Out: &out, Interval: time.Millisecond, Now: clock}
-	err := w.wait(context.Background(), []waitTarget{{Name: "neo4j", Version: "2.0.0"}}, time.Minute)
+	err := w.wait(context.Background(), []lifecycle.Target{{Name: "neo4j", Version: "2.0.0"}}, time.Minute)
 	require.Error(t, err)
 	assert.Equal(t, ExitUnhealthy, ExitCode(err))
 	assert.Equal(t, "upgrade of neo4j from 1.0.0 to 2.0.0 failed and was rolled back to 1.0.0: context deadline exceeded", err.Error())
@@ -84,14 +85,14 @@ func TestWaitProgressGolden(t *testing.T) {
 	out.Reset()
 	w = &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{component("vllm", "0.2.0", "0.1.0", "Progressing", "Progressing", "upgrading")}}},
 		Out: &out, Interval: time.Millisecond, Now: clock}
-	err = w.wait(context.Background(), []waitTarget{{Name: "vllm", Version: "0.2.0"}}, 20*time.Millisecond)
+	err = w.wait(context.Background(), []lifecycle.Target{{Name: "vllm", Version: "0.2.0"}}, 20*time.Millisecond)
 	assert.Equal(t, ExitUnhealthy, ExitCode(err))
 	assert.Equal(t, "timed out after 20ms waiting for vllm (Progressing)", err.Error())
 
 	// On a terminal, a spinner line below the progress lines.
 	out.Reset()
 	w = &waiter{Client: &scripted{polls: polls[2:]}, Out: &out, TTY: true, Interval: 250 * time.Millisecond, Now: clock}
-	require.NoError(t, w.wait(context.Background(), []waitTarget{{Name: "ai-hub", Version: "1.0.0"}}, time.Minute))
+	require.NoError(t, w.wait(context.Background(), []lifecycle.Target{{Name: "ai-hub", Version: "1.0.0"}}, time.Minute))
 	assert.Contains(t, out.String(), "\r\x1b[K⠋ waiting for ai-hub (Progressing)")
 	assert.Contains(t, out.String(), "\r\x1b[K✔ ai-hub 1.0.0 is Healthy\n")
 }

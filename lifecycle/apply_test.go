@@ -1,4 +1,4 @@
-package plugin
+package lifecycle
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func TestDesiredEntries(t *testing.T) {
 		{Name: "kserve", Version: "1.2.0", Reason: "dependency of ai-hub"},
 		{Name: "neo4j", Version: "1.0.0", Reason: "optional member of ai-hub"},
 	}
-	got := desiredEntries(live, after, nil)
+	got := DesiredEntries(live, after, nil)
 	require.Len(t, got, 4)
 	assert.Equal(t, later, got[0].NotBefore, "an unchanged version keeps its schedule")
 	assert.Equal(t, "0.2.0", got[1].Version)
@@ -41,13 +41,13 @@ func TestDesiredEntries(t *testing.T) {
 	assert.NotNil(t, live[2].NotBefore, "live entries are not modified")
 
 	schedule := &metav1.Time{Time: refTime.Add(8 * time.Hour)}
-	got = desiredEntries(live, after, schedule)
+	got = DesiredEntries(live, after, schedule)
 	assert.Equal(t, later, got[0].NotBefore)
 	assert.Equal(t, schedule, got[2].NotBefore)
 	assert.Nil(t, got[3].NotBefore, "new components are installed right away")
 
-	assert.True(t, componentsChanged(live, got))
-	assert.False(t, componentsChanged(live, live))
+	assert.True(t, ComponentsChanged(live, got))
+	assert.False(t, ComponentsChanged(live, live))
 }
 
 func TestExtractOwnedFields(t *testing.T) {
@@ -94,7 +94,7 @@ func TestWriteLeavesOtherManagersEntries(t *testing.T) {
 		map[string]any{"name": "grafana", "version": "0.1.0", "values": map[string]any{"adminUser": "ops"}})
 
 	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
-	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
+	got, err := Apply(ctx, k8s, live, desired, ApplyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
 	require.NotNil(t, got.Spec.Components[0].Values)
@@ -105,22 +105,22 @@ func TestWriteLeavesOtherManagersEntries(t *testing.T) {
 
 	// Removing its own entry works; removing the other manager's is refused up front.
 	live = getPlatform(t, ns)
-	got, err = writeComponents(ctx, k8s, live, live.Spec.Components[:1], writeOptions{})
+	got, err = Apply(ctx, k8s, live, live.Spec.Components[:1], ApplyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0"}, names(got))
-	_, err = writeComponents(ctx, k8s, got, nil, writeOptions{})
+	_, err = Apply(ctx, k8s, got, nil, ApplyOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot remove grafana (managed by gitops) from platform acme")
-	assert.Equal(t, ExitFailure, ExitCode(err))
+	assert.ErrorAs(t, err, new(*ConflictError))
 
 	// Changing a field another manager owns is a conflict, unless forced.
 	upgraded := []openovav1alpha1.PlatformComponent{entry("grafana", "0.2.0", "")}
-	_, err = writeComponents(ctx, k8s, got, upgraded, writeOptions{})
+	_, err = Apply(ctx, k8s, got, upgraded, ApplyOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `conflict with "gitops"`)
 	assert.Contains(t, err.Error(), "--force-conflicts")
 	assert.Equal(t, []string{"grafana@0.1.0"}, names(getPlatform(t, ns)))
-	got, err = writeComponents(ctx, k8s, got, upgraded, writeOptions{Force: true})
+	got, err = Apply(ctx, k8s, got, upgraded, ApplyOptions{Force: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.2.0"}, names(got))
 	assert.NotNil(t, got.Spec.Components[0].Values, "values stay with their manager")
@@ -148,7 +148,7 @@ func TestWriteKeepsWhatTheManagerOwns(t *testing.T) {
 	require.NoError(t, k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager)))
 	live := getPlatform(t, ns)
 	desired := append(slices.Clone(live.Spec.Components), entry("langserve", "0.1.0", "requested"))
-	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
+	got, err := Apply(ctx, k8s, live, desired, ApplyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0", "langserve@0.1.0"}, names(got))
 	assert.Equal(t, "platform", got.Labels["team"])
@@ -171,19 +171,21 @@ func TestWriteRefusesStaleReads(t *testing.T) {
 	status.Status.Phase = openovav1alpha1.PhaseReady
 	require.NoError(t, k8s.Status().Update(ctx, status))
 	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
-	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{})
+	got, err := Apply(ctx, k8s, live, desired, ApplyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
 
 	// Another CLI wrote spec.components in between: refused, and its write stays.
 	stale := got
 	other := append(slices.Clone(stale.Spec.Components), entry("langserve", "0.1.0", "requested"))
-	_, err = writeComponents(ctx, k8s, stale, other, writeOptions{})
+	_, err = Apply(ctx, k8s, stale, other, ApplyOptions{})
 	require.NoError(t, err)
 	mine := append(slices.Clone(stale.Spec.Components), entry("neo4j", "1.0.0", "requested"))
-	_, err = writeComponents(ctx, k8s, stale, mine, writeOptions{})
+	_, err = Apply(ctx, k8s, stale, mine, ApplyOptions{})
 	require.Error(t, err)
-	assert.Equal(t, ExitFailure, ExitCode(err))
+	var changed *ChangedError
+	require.ErrorAs(t, err, &changed, "a concurrent write is a ChangedError")
+	assert.Equal(t, "acme", changed.Platform)
 	assert.Contains(t, err.Error(), "the platform acme changed since it was read")
 	assert.Contains(t, err.Error(), "run the command again")
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0", "langserve@0.1.0"}, names(getPlatform(t, ns)))
@@ -195,7 +197,7 @@ func TestWriteDryRun(t *testing.T) {
 	ns := newNamespace(t)
 	live := applyPlatform(t, ns, FieldManager, map[string]any{"name": "grafana", "version": "0.1.0"})
 	desired := append(slices.Clone(live.Spec.Components), entry("vllm", "0.1.0", "requested"))
-	got, err := writeComponents(ctx, k8s, live, desired, writeOptions{DryRun: true})
+	got, err := Apply(ctx, k8s, live, desired, ApplyOptions{DryRun: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"grafana@0.1.0", "vllm@0.1.0"}, names(got))
 	after := getPlatform(t, ns)
@@ -204,7 +206,7 @@ func TestWriteDryRun(t *testing.T) {
 
 	// The API server's validation runs on a dry run too.
 	bad := append(slices.Clone(live.Spec.Components), entry("vllm", "not-a-version", "requested"))
-	_, err = writeComponents(ctx, k8s, live, bad, writeOptions{DryRun: true})
+	_, err = Apply(ctx, k8s, live, bad, ApplyOptions{DryRun: true})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "spec.components[1].version")
 }

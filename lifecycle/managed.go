@@ -1,4 +1,4 @@
-package plugin
+package lifecycle
 
 import (
 	"encoding/json"

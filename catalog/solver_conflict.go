@@ -1,0 +1,159 @@
+package catalog
+
+import "fmt"
+
+// Conflict analysis: a satisfied incompatibility is resolved with the causes of its most
+// recent satisfiers until it would assert something at an earlier level; it is learnt,
+// the solver backjumps, and the assertion is derived.
+
+// conflictIn resolves the satisfied incompatibility inc, backjumps, derives the learnt
+// incompatibility's assertion and returns the component it changed.
+func (s *solver) conflictIn(inc *incompat) (int32, error) {
+	learnt, err := s.resolveConflict(inc)
+	if err != nil {
+		return 0, err
+	}
+	t, err := s.assertion(learnt)
+	if err != nil {
+		return 0, err
+	}
+	s.derive(t, learnt)
+	return t.pkg, nil
+}
+
+// conflict handles an incompatibility found satisfied outside propagation (a cycle).
+func (s *solver) conflict(inc *incompat) error {
+	next, err := s.conflictIn(inc)
+	if err != nil {
+		return err
+	}
+	if err := s.propagate(next); err != nil {
+		return err
+	}
+	for len(s.pending) > 0 {
+		p := s.pending[len(s.pending)-1]
+		s.pending = s.pending[:len(s.pending)-1]
+		if err := s.propagate(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *solver) assertion(inc *incompat) (term, error) {
+	rel, ti := s.relation(inc)
+	if rel != relAlmost {
+		return term{}, fmt.Errorf("internal error: learnt incompatibility is not unit after backjumping (relation %d)", rel)
+	}
+	return inc.terms[ti], nil
+}
+
+// resolveConflict turns a satisfied incompatibility into a learnt one that is unit after
+// backjumping, and backjumps. It returns *errUnsat when the problem has no solution.
+func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
+	learnt := false
+	for {
+		if len(inc.terms) == 0 {
+			return nil, &errUnsat{inc}
+		}
+		s.conflicts++
+		if s.problem.budget > 0 && s.conflicts > s.problem.budget {
+			return nil, errBudget
+		}
+		recent, recentIdx := int32(-1), -1
+		second, secondIdx := int32(-1), -1 // the next most recent satisfier
+		prevLevel := int32(0)
+		for i, t := range inc.terms {
+			sat := s.satisfier(t.pkg, t.set)
+			if sat < 0 {
+				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.index.nodes[t.pkg].comp.Name)
+			}
+			if recent < 0 || s.later(sat, recent) {
+				if recent >= 0 {
+					prevLevel = max(prevLevel, s.assigns[recent].level)
+				}
+				second, secondIdx = recent, recentIdx
+				recent, recentIdx = sat, i
+			} else {
+				prevLevel = max(prevLevel, s.assigns[sat].level)
+				if second < 0 || s.later(sat, second) {
+					second, secondIdx = sat, i
+				}
+			}
+		}
+		mostRecent := &s.assigns[recent]
+		t := inc.terms[recentIdx]
+		if diff := mostRecent.set.minus(t.set); !diff.empty() {
+			sat := s.satisfier(t.pkg, s.index.nodes[t.pkg].full.minus(diff))
+			if sat >= 0 {
+				prevLevel = max(prevLevel, s.assigns[sat].level)
+			}
+		}
+		if mostRecent.dec || prevLevel < mostRecent.level {
+			if learnt {
+				// Watch the term that will be asserted and the one satisfied last before it.
+				s.addIncompat(inc, int32(recentIdx), int32(secondIdx))
+			}
+			// inc is unit at every level from prevLevel to mostRecent.level-1. Jumping all the way
+			// back undoes every decision in between, which in a large platform are mostly
+			// unrelated components that would be decided again the same way; past a
+			// distance, backtrack chronologically instead and let the assertion sit at
+			// its own level (Nadel and Ryvchin, "Chronological Backtracking", SAT 2018;
+			// Möhle and Biere, "Backing Backtracking", SAT 2019).
+			target := prevLevel
+			if mostRecent.level-1-prevLevel > s.problem.options.chronoDistance {
+				target = mostRecent.level - 1
+			}
+			s.backjump(target)
+			return inc, nil
+		}
+		inc = s.resolve(inc, recentIdx, mostRecent.cause)
+		learnt = true
+	}
+}
+
+// resolve combines inc with the cause of the assignment that satisfied its i-th term
+// (the resolution rule): terms of other components are intersected, and the terms of
+// the resolved component are united (dropped when that covers its whole domain).
+func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
+	p := inc.terms[i].pkg
+	out := &incompat{kind: causeDerived, left: inc, right: cause,
+		terms: make([]term, 0, len(inc.terms)+len(cause.terms))}
+	pset := inc.terms[i].set
+	// s.termSlot[q] is 1 + the index of q's term in out.terms.
+	addTerm := func(t term) {
+		if j := s.termSlot[t.pkg]; j > 0 {
+			out.terms[j-1].set = out.terms[j-1].set.and(t.set)
+			return
+		}
+		out.terms = append(out.terms, t)
+		s.termSlot[t.pkg] = int32(len(out.terms))
+	}
+	for j, t := range inc.terms {
+		if j != i {
+			addTerm(t)
+		}
+	}
+	for _, t := range cause.terms {
+		if t.pkg == p {
+			pset = pset.or(t.set)
+		} else {
+			addTerm(t)
+		}
+	}
+	for _, t := range out.terms {
+		s.termSlot[t.pkg] = 0
+	}
+	if !s.index.nodes[p].full.subsetOf(pset) {
+		out.terms = append(out.terms, term{p, pset})
+	}
+	// Terms that cover a whole domain always hold; drop them.
+	kept := out.terms[:0]
+	for _, t := range out.terms {
+		if !s.index.nodes[t.pkg].full.subsetOf(t.set) {
+			kept = append(kept, t)
+		}
+	}
+	out.terms = kept
+	return out
+}
