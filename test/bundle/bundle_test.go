@@ -86,9 +86,10 @@ func TestBundleOfMultiPartComponents(t *testing.T) {
 	e.waitComponent("hub", "healthy", 4*time.Minute, func(c *openovav1alpha1.Component) bool {
 		return c.Status.Health == openovav1alpha1.HealthHealthy && c.Status.Version == "1.0.0"
 	})
-	violations, waited := watch.stop()
-	assert.Empty(t, violations, "the hub was Healthy while a member was not")
+	violations, waited, inBetween := watch.stop()
+	assert.Empty(t, violations, "a component was Healthy while a member or part was not")
 	assert.Positive(t, waited, "the hub was seen waiting for its members")
+	assert.Positive(t, inBetween, "a member was seen with its first part Ready and the next not yet")
 	e.waitPlatform("ready", 2*time.Minute, func(p *openovav1alpha1.Platform) bool {
 		return p.Status.Phase == openovav1alpha1.PhaseReady && p.Status.HealthPercent == 100
 	})
@@ -228,6 +229,8 @@ type bundleWatch struct {
 	wg         sync.WaitGroup
 	violations []string
 	waited     int
+	// partsInBetween counts samples of a member whose first part was Ready and second not.
+	partsInBetween int
 }
 
 func (e *env) watchBundle(bundle string, members []string) *bundleWatch {
@@ -253,6 +256,25 @@ func (e *env) watchBundle(bundle string, members []string) *bundleWatch {
 			for i := range list.Items {
 				byName[list.Items[i].Name] = &list.Items[i]
 			}
+			// A multi-part member: Healthy only when every part is; seen with its first
+			// part Ready and the next one not yet.
+			for _, m := range members {
+				mc := byName[m]
+				if mc == nil || len(mc.Status.Parts) < 2 {
+					continue
+				}
+				parts := mc.Status.Parts
+				if parts[0].Health == openovav1alpha1.HealthHealthy && parts[1].Health != openovav1alpha1.HealthHealthy {
+					w.partsInBetween++
+				}
+				if mc.Status.Health == openovav1alpha1.HealthHealthy && mc.Status.ObservedGeneration == mc.Generation {
+					for _, ps := range parts {
+						if ps.Health != openovav1alpha1.HealthHealthy {
+							w.violations = append(w.violations, fmt.Sprintf("%s Healthy while part %s is %s", m, ps.Name, ps.Health))
+						}
+					}
+				}
+			}
 			b := byName[bundle]
 			if b == nil {
 				continue
@@ -276,10 +298,10 @@ func (e *env) watchBundle(bundle string, members []string) *bundleWatch {
 	return w
 }
 
-func (w *bundleWatch) stop() ([]string, int) {
+func (w *bundleWatch) stop() ([]string, int, int) {
 	w.stopOnce.Do(func() { close(w.done) })
 	w.wg.Wait()
-	return w.violations, w.waited
+	return w.violations, w.waited, w.partsInBetween
 }
 
 func (e *env) component(name string) *openovav1alpha1.Component {
