@@ -63,8 +63,10 @@ func TestBundleOfMultiPartComponents(t *testing.T) {
 	_, err = k.StartOperator(ctx, "operator", "--catalog="+catalogFile)
 	require.NoError(t, err)
 
-	// What `kubectl openova install hub solo` writes.
-	plan, err := catalog.Resolve(cat, nil, catalog.Request{Kind: catalog.Install, Names: []string{"hub", "solo"}})
+	// What `kubectl openova install hub solo` writes, with serving held on 1.0.0 (its
+	// newest version is the broken one the test upgrades to later).
+	plan, err := catalog.Resolve(cat, []catalog.Installed{{Name: "serving", Version: "1.0.0", Reason: "dependency of hub"}},
+		catalog.Request{Kind: catalog.Install, Names: []string{"hub", "solo"}})
 	require.NoError(t, err)
 	for _, s := range plan.Steps {
 		if s.Component == "serving" {
@@ -75,7 +77,7 @@ func TestBundleOfMultiPartComponents(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: ns},
 		Spec: openovav1alpha1.PlatformSpec{
 			Organization: openovav1alpha1.Organization{Name: "acme", Domain: "acme.example.com"},
-			Components:   entries(plan.Apply(nil)),
+			Components:   entries(plan.Apply([]catalog.Installed{{Name: "serving", Version: "1.0.0", Reason: "dependency of hub"}})),
 		},
 	}
 	// Watch the hub and its members from the start: the hub must never be Healthy while a
