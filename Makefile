@@ -54,9 +54,11 @@ $(eval $(call tool,helm-controller,github.com/fluxcd/helm-controller,,))
 $(eval $(call tool,controller-gen,sigs.k8s.io/controller-tools/cmd/controller-gen,,))
 $(eval $(call tool,golangci-lint,github.com/golangci/golangci-lint/v2/cmd/golangci-lint,,))
 $(eval $(call tool,krew,sigs.k8s.io/krew/cmd/krew sigs.k8s.io/krew/cmd/validate-krew-manifest,,))
+$(eval $(call tool,ko,github.com/google/ko,,))
 
 CONTROLLER_GEN := $(call toolstamp,controller-gen)
 GOLANGCI_LINT := $(call toolstamp,golangci-lint)
+KO := $(call toolstamp,ko)
 
 .PHONY: tools
 tools: $(TOOL_STAMPS) ## Build every tool of the local cluster into bin/ (cold: ~15 min on 2 cores).
@@ -92,17 +94,30 @@ vet: ## Run go vet.
 lint: $(GOLANGCI_LINT) ## Run golangci-lint (.golangci.yml).
 	$(BIN)/golangci-lint run ./...
 
+.PHONY: catalog-check
+catalog-check: ## Hold catalog/data against the chart repositories upstream (needs network; CATALOG_CHECK_FLAGS=-record catalog/testdata/upstream refreshes the recording).
+	go run ./hack/catalog-check $(CATALOG_CHECK_FLAGS)
+
 .PHONY: build
 build: ## Build kubectl-openova and openova-operator into bin/.
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
+.PHONY: test-packages
+test-packages: ## Install the Debian packages the tests need when missing (podman and runc run the operator's image).
+	hack/debian-packages.sh podman runc ca-certificates
+
 .PHONY: test
-test: tools ## Run every test: unit, envtest, the kwok cluster with Flux, e2e journeys.
+test: tools test-packages ## Run every test: unit, envtest, the kwok cluster with Flux, the operator's image, e2e journeys.
 	rc=0; go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) ./... || rc=$$?; hack/cluster.sh reap; exit $$rc
 
 .PHONY: bench
 bench: tools ## Run the benchmarks (Go benchmarks and test/bench scripts).
 	go test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: screenshots
+screenshots: tools ## Run the dashboard's browser journeys and write a PNG of each page into docs/images/.
+	hack/debian-packages.sh chromium
+	OPENOVA_SCREENSHOTS=$(CURDIR)/docs/images go test -count=1 -timeout 20m -run TestJourneys ./test/dashboard/
 
 ##@ Demo and local cluster
 
@@ -130,6 +145,10 @@ RELEASE_URL ?= https://github.com/openova-io/core/releases/download/$(VERSION)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 IMAGE ?= ghcr.io/openova-io/openova-operator
 IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+# make image without PUSH builds this machine's platform into a tarball podman or docker load.
+IMAGE_PLATFORM ?= linux/$(shell go env GOARCH)
+IMAGE_DIR ?= $(BIN)/image
+IMAGE_TAR ?= $(IMAGE_DIR)/openova-operator.tar
 
 .PHONY: release
 release: ## Build release VERSION=vX.Y.Z into DIST (dist/): plugin archives, checksums.txt, Krew and operator manifests.
@@ -138,6 +157,15 @@ release: ## Build release VERSION=vX.Y.Z into DIST (dist/): plugin archives, che
 		-platforms '$(PLATFORMS)' -source-date-epoch '$(SOURCE_DATE_EPOCH)'
 
 .PHONY: image
-image: ## Build the operator image IMAGE:VERSION with docker buildx (needs a Docker engine; PUSH=1 pushes).
-	docker buildx build --platform $(IMAGE_PLATFORMS) --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
-		-t $(IMAGE):$(VERSION) $(if $(PUSH),--push) .
+image: $(KO) ## Build the operator image IMAGE:VERSION with ko, offline, into bin/image/openova-operator.tar; PUSH=1 pushes it for linux/amd64 and arm64.
+	hack/debian-packages.sh ca-certificates
+	@mkdir -p $(IMAGE_DIR)
+	base=$$(go run ./hack/imagebase -layout $(IMAGE_DIR)/kocache/img -platforms $(IMAGE_PLATFORMS)); \
+	KOCACHE=$(IMAGE_DIR)/kocache KO_DEFAULTBASEIMAGE=$$base KO_DOCKER_REPO=$(IMAGE) \
+	VERSION=$(VERSION) COMMIT=$(COMMIT) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+	$(BIN)/ko build ./cmd/openova-operator --bare --tags $(VERSION) \
+		--image-label org.opencontainers.image.source=https://github.com/openova-io/core \
+		--image-label org.opencontainers.image.licenses=Apache-2.0 \
+		--image-label org.opencontainers.image.title=openova-operator \
+		--image-label org.opencontainers.image.version=$(VERSION) \
+		$(if $(PUSH),--platform $(IMAGE_PLATFORMS),--push=false --sbom none --platform $(IMAGE_PLATFORM) --tarball $(IMAGE_TAR))

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
-
-	"github.com/openova-io/core/terraform"
 )
 
 // Options are the inputs of Run and Destroy. Only Config is required.
@@ -37,7 +35,11 @@ type Options struct {
 	// Out receives progress and Terraform's output, with credentials redacted (the CLI
 	// passes stderr); nil discards.
 	Out io.Writer
-	// Hooks are the Kubernetes side: install the operator, create the Platform, report.
+	// Kubernetes runs the phases after the clusters exist: Flux and the operator in every
+	// region, the Platform in the primary one, the report with the service URLs. Without
+	// it (and without Hooks) those phases are skipped and the report is DefaultReport.
+	Kubernetes *Kubernetes
+	// Hooks replace the Kubernetes phases one by one (tests use them).
 	Hooks Hooks
 	// WaitDelay is how long Terraform may take to stop after an interrupt (ExecOptions).
 	WaitDelay time.Duration
@@ -45,9 +47,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Hooks are the phases after the clusters exist; the CLI implements them with the
-// Kubernetes client. A nil InstallOperator or CreatePlatform skips its phase (recorded as
-// skipped); a nil Report prints the default summary to Out.
+// Hooks are the phases after the clusters exist. A nil hook is the phase of
+// Options.Kubernetes; without that, a nil InstallOperator or CreatePlatform skips its
+// phase (recorded as skipped) and a nil Report prints DefaultReport to Out.
 type Hooks struct {
 	// InstallOperator applies the CRDs and the operator and waits until they are ready.
 	InstallOperator func(ctx context.Context, cfg *Config, out *Outputs) error
@@ -136,6 +138,19 @@ func newRunner(opts Options) (*runner, error) {
 	}
 	if cfg.Provider == ProviderLocal {
 		r.binDir = LocalBinDir(&cfg, opts.BinDir)
+	}
+	if opts.Kubernetes != nil {
+		k := opts.Kubernetes.hooks(r.out)
+		h := &r.opts.Hooks
+		if h.InstallOperator == nil {
+			h.InstallOperator = k.InstallOperator
+		}
+		if h.CreatePlatform == nil {
+			h.CreatePlatform = k.CreatePlatform
+		}
+		if h.Report == nil {
+			h.Report = k.Report
+		}
 	}
 	return r, nil
 }
@@ -236,23 +251,27 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		r.cp.Complete = false
 	}
 
-	type step struct {
-		phase Phase
-		run   func(context.Context) error
+	run := map[Phase]func(context.Context) error{
+		PhaseValidate:        r.validate,
+		PhasePrepare:         r.prepare,
+		PhaseInit:            r.init,
+		PhasePlan:            r.planPhase,
+		PhaseApply:           r.apply,
+		PhaseOutputs:         r.readOutputs,
+		PhaseInstallOperator: r.hook(r.opts.Hooks.InstallOperator),
+		PhaseCreatePlatform:  r.hook(r.opts.Hooks.CreatePlatform),
+		PhaseReport:          r.report,
 	}
-	steps := []step{
-		{PhaseValidate, r.validate},
-		{PhasePrepare, r.prepare},
-		{PhaseInit, r.init},
-		{PhasePlan, r.planPhase},
-		{PhaseApply, r.apply},
-		{PhaseOutputs, r.readOutputs},
-		{PhaseInstallOperator, r.hook(r.opts.Hooks.InstallOperator)},
-		{PhaseCreatePlatform, r.hook(r.opts.Hooks.CreatePlatform)},
-		{PhaseReport, r.report},
+	type step struct {
+		phaseSpec
+		run func(context.Context) error
+	}
+	steps := make([]step, 0, len(phaseList))
+	for _, p := range phaseList {
+		steps = append(steps, step{p, run[p.phase]})
 	}
 	for i, s := range steps {
-		if i >= 2 && slices.Index(Phases, s.phase) < slices.Index(Phases, start) {
+		if !s.alwaysRun && slices.Index(Phases, s.phase) < slices.Index(Phases, start) {
 			r.printf("==> [%d/%d] %s: done in an earlier run", i+1, len(steps), s.phase)
 			continue
 		}
@@ -341,222 +360,8 @@ func (r *runner) skipReason(p Phase) string {
 	return ""
 }
 
-// validate checks credentials and the tools the provider needs, and records the
-// configuration in the work directory. The configuration itself was validated already.
-func (r *runner) validate(ctx context.Context) error {
-	if err := CheckCredentials(r.cfg, r.creds); err != nil {
-		return err
-	}
-	switch r.cfg.Provider {
-	case ProviderKind:
-		if err := detectDocker(exec.LookPath, runQuiet); err != nil {
-			return err
-		}
-		return ErrKindNotBuiltIn
-	case ProviderLocal:
-		if err := checkLocalBinaries(r.binDir); err != nil {
-			return err
-		}
-	}
-	if r.cfg.Provider.UsesTerraform() {
-		if err := r.terraform(ctx); err != nil {
-			return err
-		}
-	}
-	data, err := r.cfg.Marshal()
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(ConfigPath(r.cfg.WorkDir), data)
-}
-
-// terraform creates the driver and checks the binary's version.
-func (r *runner) terraform(ctx context.Context) error {
-	if r.tf != nil {
-		return nil
-	}
-	binary := r.opts.TerraformPath
-	if r.opts.NewTerraform == nil {
-		var err error
-		if binary, err = FindTerraform(r.opts.TerraformPath); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(r.moduleDir, 0o700); err != nil {
-		return err
-	}
-	newTF := r.opts.NewTerraform
-	if newTF == nil {
-		newTF = NewExecTerraform
-	}
-	tf, err := newTF(r.moduleDir, ExecOptions{Binary: binary, Env: r.creds.Env(), Output: r.out, WaitDelay: r.opts.WaitDelay})
-	if err != nil {
-		return err
-	}
-	v, err := tf.Version(ctx)
-	if err != nil {
-		return err
-	}
-	if err := CheckVersion(v); err != nil {
-		return err
-	}
-	r.tf, r.tfVersion = tf, v
-	r.printf("    using %s", v)
-	return nil
-}
-
-func (r *runner) prepare(context.Context) error {
-	module := r.opts.Module
-	if module == nil {
-		var err error
-		if module, err = terraform.Module(string(r.cfg.Provider)); err != nil {
-			return err
-		}
-	}
-	vars, err := moduleVariables(r.cfg, moduleSettings(r.cfg, r.binDir))
-	if err != nil {
-		return err
-	}
-	return prepareModule(r.moduleDir, module, r.cfg, vars, r.tfVersion)
-}
-
-func (r *runner) init(ctx context.Context) error {
-	return r.tf.Init(ctx, backendConfig(r.cfg.State))
-}
-
-func (r *runner) planPath() string { return filepath.Join(r.moduleDir, PlanFile) }
-
-func (r *runner) planPhase(ctx context.Context) error {
-	plan, err := r.tf.Plan(ctx, r.planPath())
-	if err != nil {
-		return err
-	}
-	plan.Text = r.redactor.String(plan.Text)
-	r.plan = &plan
-	if r.opts.DryRun {
-		// A dry run leaves nothing behind that a later apply could pick up.
-		_ = os.Remove(r.planPath())
-	}
-	return nil
-}
-
-func (r *runner) apply(ctx context.Context) error {
-	if err := r.tf.Apply(ctx, r.planPath()); err != nil {
-		return err
-	}
-	return removeIfExists(r.planPath())
-}
-
-func (r *runner) readOutputs(ctx context.Context) error {
-	var (
-		out *Outputs
-		err error
-	)
-	if r.cfg.Provider == ProviderExisting {
-		out, err = adoptExisting(r.cfg)
-	} else {
-		raw, oerr := r.tf.Output(ctx)
-		if oerr != nil {
-			return oerr
-		}
-		out, err = outputsFromTerraform(r.cfg, raw)
-	}
-	if err != nil {
-		return err
-	}
-	r.outputs = out
-	r.cp.Outputs = out
-	return nil
-}
-
 func (r *runner) hook(fn func(context.Context, *Config, *Outputs) error) func(context.Context) error {
 	return func(ctx context.Context) error { return fn(ctx, r.cfg, r.outputs) }
-}
-
-func (r *runner) report(ctx context.Context) error {
-	if r.opts.Hooks.Report != nil {
-		return r.opts.Hooks.Report(ctx, r.out, r.cfg, r.outputs)
-	}
-	return DefaultReport(r.out, r.cfg, r.outputs)
-}
-
-// DefaultReport prints where the clusters are and what to do next.
-func DefaultReport(w io.Writer, cfg *Config, out *Outputs) error {
-	fmt.Fprintf(w, "Platform %s (%s) on provider %s:\n", cfg.Organization.Name, cfg.Organization.Domain, cfg.Provider)
-	if out == nil {
-		return nil
-	}
-	for _, c := range out.Clusters {
-		fmt.Fprintf(w, "  region %s (%s): cluster %s, API %s", c.Region, c.Role, c.Name, c.APIEndpoint)
-		if c.LoadBalancerAddress != "" {
-			fmt.Fprintf(w, ", load balancer %s", c.LoadBalancerAddress)
-		}
-		fmt.Fprintf(w, "\n    kubeconfig %s (context %s)\n", c.Kubeconfig, c.Context)
-	}
-	if p := out.Primary(); p != nil {
-		fmt.Fprintf(w, "Next:\n  export KUBECONFIG=%s\n  kubectl openova status\n", p.Kubeconfig)
-	}
-	return nil
-}
-
-// Destroy tears down what Run created with terraform destroy (the caller asks for
-// confirmation first), then removes the kubeconfigs and the checkpoint. The existing
-// provider created nothing, so there is nothing to destroy.
-func Destroy(ctx context.Context, opts Options) error {
-	r, err := newRunner(opts)
-	if err != nil {
-		return err
-	}
-	defer r.out.Flush()
-	return r.redactErr(r.destroy(ctx))
-}
-
-func (r *runner) destroy(ctx context.Context) error {
-	if err := r.cfg.Validate(); err != nil {
-		return err
-	}
-	if !r.cfg.Provider.UsesTerraform() {
-		r.printf("==> provider %s created nothing: nothing to destroy", r.cfg.Provider)
-		return removeIfExists(CheckpointPath(r.cfg.WorkDir))
-	}
-	if err := os.MkdirAll(r.cfg.WorkDir, 0o700); err != nil {
-		return fmt.Errorf("create work directory: %w", err)
-	}
-	unlock, err := lockWorkDir(r.cfg.WorkDir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	// A later bootstrap must start over, even if this destroy is interrupted.
-	if cp, err := LoadCheckpoint(r.cfg.WorkDir); err == nil && cp != nil {
-		cp.Complete, cp.Phases, cp.Outputs = false, nil, nil
-		if err := cp.save(r.cfg.WorkDir, r.now()); err != nil {
-			return err
-		}
-	}
-	steps := []struct {
-		name string
-		run  func(context.Context) error
-	}{
-		{"validate", r.validate},
-		{"prepare", r.prepare},
-		{"init", r.init},
-		{"destroy", func(ctx context.Context) error { return r.tf.Destroy(ctx) }},
-	}
-	for i, s := range steps {
-		r.printf("==> [%d/%d] %s", i+1, len(steps), s.name)
-		if err := s.run(ctx); err != nil {
-			return &PhaseError{Phase: Phase(s.name), Interrupted: ctx.Err() != nil, Err: r.redactErr(err)}
-		}
-	}
-	removeKubeconfigs(r.cfg)
-	_ = removeIfExists(filepath.Join(r.moduleDir, PlanFile))
-	if err := removeIfExists(CheckpointPath(r.cfg.WorkDir)); err != nil {
-		return err
-	}
-	r.printf("==> destroyed the clusters of %s; the work directory %s keeps the (empty) state", r.cfg.Organization.Name, r.cfg.WorkDir)
-	return nil
 }
 
 func removeIfExists(path string) error {

@@ -31,11 +31,28 @@ const (
 	PhaseReport          Phase = "report"
 )
 
-// Phases lists the phases in the order they run.
-var Phases = []Phase{
-	PhaseValidate, PhasePrepare, PhaseInit, PhasePlan, PhaseApply,
-	PhaseOutputs, PhaseInstallOperator, PhaseCreatePlatform, PhaseReport,
+// phaseSpec is one phase of the list. An alwaysRun phase (validate, prepare: they only
+// check and copy) runs on every run; the others are skipped on a resumed run when an
+// earlier run finished them.
+type phaseSpec struct {
+	phase     Phase
+	alwaysRun bool
 }
+
+// phaseList is every phase in the order they run.
+var phaseList = []phaseSpec{
+	{PhaseValidate, true}, {PhasePrepare, true}, {PhaseInit, false}, {PhasePlan, false}, {PhaseApply, false},
+	{PhaseOutputs, false}, {PhaseInstallOperator, false}, {PhaseCreatePlatform, false}, {PhaseReport, false},
+}
+
+// Phases lists the phases in the order they run.
+var Phases = func() []Phase {
+	out := make([]Phase, 0, len(phaseList))
+	for _, p := range phaseList {
+		out = append(out, p.phase)
+	}
+	return out
+}()
 
 // PhaseState is how a phase ended.
 type PhaseState string
@@ -149,10 +166,10 @@ func (cp *Checkpoint) finished(p Phase) bool {
 	return r != nil && (r.State == PhaseDone || r.State == PhaseSkipped)
 }
 
-// resumePhase is the first phase a re-run must execute (after validate and prepare).
+// resumePhase is the first phase a re-run must execute (besides the alwaysRun ones).
 func (cp *Checkpoint) resumePhase() Phase {
-	for _, p := range Phases[2:] {
-		if !cp.finished(p) {
+	for _, ps := range phaseList {
+		if p := ps.phase; !ps.alwaysRun && !cp.finished(p) {
 			if p == PhaseApply {
 				return PhasePlan
 			}

@@ -223,6 +223,20 @@ func (c *Config) Marshal() ([]byte, error) {
 // ResolveConfig is what the CLI calls: the file (if any), then the flags on top, then
 // defaults, then Validate.
 func ResolveConfig(path string, flags *Flags) (*Config, error) {
+	cfg, err := DraftConfig(path, flags)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// DraftConfig is the file (if any) with the flags on top and the defaults filled in, not
+// validated: what the wizard starts from, asking only for what it leaves open. Only a file
+// that does not parse or a malformed flag value is an error.
+func DraftConfig(path string, flags *Flags) (*Config, error) {
 	cfg := NewConfig()
 	if path != "" {
 		var err error
@@ -236,9 +250,6 @@ func ResolveConfig(path string, flags *Flags) (*Config, error) {
 		}
 	}
 	cfg.Default()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	return cfg, nil
 }
 

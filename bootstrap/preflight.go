@@ -92,6 +92,8 @@ func Preflight(ctx context.Context, cfg *Config, opts PreflightOptions) []Check 
 		checks = append(checks, Check{Name: "credentials", OK: true, Message: msg})
 	}
 
+	checks = append(checks, cloudChecks(&c, creds, machineCloudEnv())...)
+
 	switch c.Provider {
 	case ProviderLocal:
 		dir := LocalBinDir(&c, opts.BinDir)

@@ -209,17 +209,26 @@ func RunWizard(ctx context.Context, opts WizardOptions) (*Config, *Credentials, 
 	for _, p := range Providers {
 		providerOptions = append(providerOptions, huh.NewOption(fmt.Sprintf("%-8s  %s", p, providerDescriptions[p]), string(p)))
 	}
+	given := givenAnswers(a)
 	if a.Provider == "" {
 		a.Provider = string(ProviderLocal)
 	}
-	if err := run(huh.NewGroup(
-		huh.NewInput().Title("Organization name").Description("lowercase DNS label; prefixes every resource").
-			Value(&a.Organization).Validate(ValidateOrganizationName),
-		huh.NewInput().Title("Domain").Description("the platform's services are published under it").
-			Placeholder("example.com").Value(&a.Domain).Validate(ValidateDomain),
-		huh.NewSelect[string]().Title("Where should the platform run?").Options(providerOptions...).Value(&a.Provider),
-	)); err != nil {
-		return nil, nil, err
+	var first []huh.Field
+	if !given.organization {
+		first = append(first, huh.NewInput().Title("Organization name").Description("lowercase DNS label; prefixes every resource").
+			Value(&a.Organization).Validate(ValidateOrganizationName))
+	}
+	if !given.domain {
+		first = append(first, huh.NewInput().Title("Domain").Description("the platform's services are published under it").
+			Placeholder("example.com").Value(&a.Domain).Validate(ValidateDomain))
+	}
+	if !given.provider {
+		first = append(first, huh.NewSelect[string]().Title("Where should the platform run?").Options(providerOptions...).Value(&a.Provider))
+	}
+	if len(first) > 0 {
+		if err := run(huh.NewGroup(first...)); err != nil {
+			return nil, nil, err
+		}
 	}
 	provider := Provider(a.Provider)
 
@@ -230,45 +239,13 @@ func RunWizard(ctx context.Context, opts WizardOptions) (*Config, *Credentials, 
 		collect()
 	}
 
-	suggestions := regionSuggestions[provider]
-	if a.RegionNames[0] == "" {
-		a.RegionNames[0] = suggestions[0]
-	}
-	if err := run(huh.NewGroup(
-		huh.NewInput().Title("Region").Description("suggested: "+strings.Join(suggestions, ", ")).
-			Suggestions(suggestions).Value(&a.RegionNames[0]).Validate(ValidateRegionName),
-		huh.NewConfirm().Title("Add a standby region?").Description("a second region in the role standby, for disaster recovery").
-			Value(&a.TwoRegions),
-	)); err != nil {
-		return nil, nil, err
-	}
-	if a.TwoRegions {
-		if a.RegionNames[1] == "" && len(suggestions) > 1 {
-			a.RegionNames[1] = suggestions[1]
-		}
-		first := a.RegionNames[0]
-		if err := run(huh.NewGroup(
-			huh.NewInput().Title("Second region").Suggestions(suggestions).Value(&a.RegionNames[1]).
-				Validate(func(s string) error {
-					if s == first {
-						return fmt.Errorf("%q is the first region already", s)
-					}
-					return ValidateRegionName(s)
-				}),
-		)); err != nil {
+	if !given.regions {
+		if err := regionsStep(a, provider, run); err != nil {
 			return nil, nil, err
 		}
-		if err := run(huh.NewGroup(
-			huh.NewSelect[int]().Title("Which region is primary? The other one is standby.").
-				Options(huh.NewOption(first, 0), huh.NewOption(a.RegionNames[1], 1)).Value(&a.Primary),
-		)); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		a.Primary = 0
 	}
 
-	if provider.Cloud() {
+	if provider.Cloud() && !given.sshKey {
 		if a.SSHKey == "" {
 			a.SSHKey = defaultSSHKey()
 		}
@@ -285,8 +262,10 @@ func RunWizard(ctx context.Context, opts WizardOptions) (*Config, *Credentials, 
 		}
 	}
 
-	if err := componentsStep(a, opts.Components, run); err != nil {
-		return nil, nil, err
+	if !given.components {
+		if err := componentsStep(a, opts.Components, run); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	cfg, entered := a.config(opts.Defaults, opts.Components)

@@ -129,3 +129,48 @@ func TestWizardAnswers(t *testing.T) {
 	cfg.Default()
 	require.ErrorContains(t, cfg.Validate(), "regions[1].name")
 }
+
+// TestWizardStartsFromTheFlags: the wizard starts from the flags (applied and defaulted,
+// not validated) and asks only for what they leave open; what it does not ask (work
+// directory, node count, state backend) is kept.
+func TestWizardStartsFromTheFlags(t *testing.T) {
+	t.Setenv(WorkDirEnv, t.TempDir())
+	work := t.TempDir()
+	flags := &Flags{Provider: "local", Regions: []string{"dev"}, NodeCount: 5, WorkDir: work,
+		StateBucket: "tf-state", StateRegion: "eu-central-1", Install: []string{"grafana"}}
+	draft, err := DraftConfig("", flags)
+	require.NoError(t, err, "an incomplete configuration is a draft, not an error")
+	require.Error(t, draft.Validate(), "no organization yet")
+
+	in := &lineReader{lines: []string{
+		"acme", "acme.example", // only organization and domain are open
+		"y",
+	}}
+	var out bytes.Buffer
+	cfg, _, err := RunWizard(context.Background(), WizardOptions{
+		In: in, Out: &out, Accessible: true, Components: testComponents, Defaults: draft, Lookup: envFrom(nil),
+	})
+	require.NoError(t, err, "wizard output:\n%s", out.String())
+	assert.Empty(t, in.lines, "every answer was used")
+	assert.NotContains(t, out.String(), "Where should the platform run?")
+	assert.NotContains(t, out.String(), "Add a standby region?")
+	assert.NotContains(t, out.String(), "Components")
+	assert.Contains(t, out.String(), "work directory "+work)
+	assert.Equal(t, ProviderLocal, cfg.Provider)
+	assert.Equal(t, []Region{{Name: "dev", Role: RolePrimary}}, cfg.Regions)
+	assert.Equal(t, 5, cfg.Nodes.Count)
+	assert.Equal(t, work, cfg.WorkDir)
+	assert.Equal(t, StateBackendS3, cfg.State.Backend)
+	assert.Equal(t, "tf-state", cfg.State.Bucket)
+	assert.Equal(t, []ComponentRequest{{Name: "grafana"}}, cfg.Components.Install)
+
+	// A flag value that is there but invalid is asked for again, pre-filled.
+	draft, err = DraftConfig("", &Flags{Organization: "Not_A_Label", Provider: "local", Regions: []string{"dev"}, Install: []string{"grafana"}})
+	require.NoError(t, err)
+	in = &lineReader{lines: []string{"acme", "acme.example", "y"}}
+	out.Reset()
+	cfg, _, err = RunWizard(context.Background(), WizardOptions{In: in, Out: &out, Accessible: true, Components: testComponents, Defaults: draft, Lookup: envFrom(nil)})
+	require.NoError(t, err, "wizard output:\n%s", out.String())
+	assert.Equal(t, "acme", cfg.Organization.Name)
+	assert.Equal(t, DefaultWorkDir("acme"), cfg.WorkDir, "a defaulted work directory follows the organization")
+}

@@ -129,7 +129,7 @@ func reportCPU(b *testing.B) func() {
 func BenchmarkResolveAIHub(b *testing.B) {
 	c, err := Builtin()
 	require.NoError(b, err)
-	req := Request{Kind: Install, Names: []string{"ai-hub"}, With: []string{"neo4j", "langserve"}}
+	req := Request{Kind: Install, Names: []string{"ai-hub"}, With: []string{"neo4j"}}
 	var mandatory []string
 	for _, comp := range c.Mandatory() {
 		mandatory = append(mandatory, comp.Name)

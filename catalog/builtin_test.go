@@ -13,9 +13,9 @@ import (
 // The components the platform is made of (issue 3).
 var shippedComponents = map[Category][]string{
 	CategoryMandatory: {"backstage", "cert-manager", "cilium", "external-secrets", "flux", "grafana"},
-	CategoryALaCarte: {"cnpg", "crossplane", "debezium", "external-dns", "failover-controller", "gitea", "harbor",
-		"k8gb", "keda", "keycloak", "knative", "kserve", "kyverno", "langserve", "milvus", "minio", "mongodb", "neo4j",
-		"redpanda", "stalwart", "stunner", "trivy", "valkey", "vault", "velero", "vllm", "vpa"},
+	CategoryALaCarte: {"cnpg", "crossplane", "external-dns", "harbor", "k8gb", "keda", "keycloak", "knative", "kserve",
+		"kyverno", "milvus", "minio", "mongodb", "neo4j", "openbao", "redpanda", "stalwart", "stunner", "trivy", "valkey",
+		"vault", "velero", "vllm", "vpa"},
 	CategoryMetaPlatform: {"ai-hub", "open-banking"},
 }
 
@@ -38,15 +38,30 @@ func TestBuiltinCatalog(t *testing.T) {
 			assert.GreaterOrEqual(t, len(comp.Versions), 2, "at least two versions, so upgrades exist")
 			assert.Equal(t, "catalog/data/"+comp.Name+".yaml", comp.Source)
 			for _, v := range comp.Versions {
-				assert.NotEmpty(t, v.ChartVersion, v.Version)
-				assert.NotEmpty(t, v.AppVersion, v.Version)
+				switch {
+				case comp.Delivery == DeliveryBundle:
+					assert.Empty(t, v.ChartVersion, v.Version)
+					assert.Empty(t, v.Parts, v.Version)
+					assert.NotEmpty(t, v.Requires, "a bundle is its members")
+				case len(v.Parts) > 0:
+					assert.Empty(t, v.ChartVersion, v.Version)
+					assert.NotEmpty(t, v.AppVersion, v.Version)
+				default:
+					assert.NotEmpty(t, v.ChartVersion, v.Version)
+					assert.NotEmpty(t, v.AppVersion, v.Version)
+				}
 				assert.NotEmpty(t, v.Released, v.Version)
 				assert.NotEmpty(t, v.Changelog, v.Version)
 				assert.False(t, v.Prerelease(), "the shipped catalog offers releases only")
+				for _, p := range v.Parts {
+					if p.Kind() == PartChart {
+						assertTLSRepository(t, comp.partChart(&p).Repository)
+					}
+				}
 			}
-			u, err := url.Parse(comp.Chart.Repository)
-			require.NoError(t, err)
-			assert.Contains(t, []string{"https", "oci"}, u.Scheme, "real chart repositories are served over TLS")
+			if comp.Chart.Repository != "" {
+				assertTLSRepository(t, comp.Chart.Repository)
+			}
 			eps, err := comp.RenderEndpoints("acme.example")
 			require.NoError(t, err)
 			for _, e := range eps {
@@ -57,7 +72,7 @@ func TestBuiltinCatalog(t *testing.T) {
 	flux, _ := c.Component("flux")
 	assert.Equal(t, DeliveryBootstrap, flux.Delivery)
 	assert.Contains(t, flux.Workloads, Workload{Kind: "Deployment", Name: "source-controller"})
-	for _, name := range []string{"grafana", "backstage", "gitea", "vault", "harbor", "keycloak", "minio"} {
+	for _, name := range []string{"grafana", "backstage", "vault", "openbao", "harbor", "keycloak", "minio"} {
 		comp, _ := c.Component(name)
 		assert.Equal(t, []string{"https://" + name + ".{{ .Domain }}"}, comp.Endpoints, name)
 	}
@@ -70,7 +85,36 @@ func TestBuiltinCatalog(t *testing.T) {
 		opt = append(opt, o.Name+" ("+o.Description+")")
 	}
 	assert.ElementsMatch(t, []string{"kserve", "knative", "vllm", "milvus", "cnpg"}, req)
-	assert.ElementsMatch(t, []string{"neo4j (knowledge graph)", "langserve (RAG service)"}, opt)
+	assert.ElementsMatch(t, []string{"neo4j (knowledge graph)"}, opt)
+	for _, name := range []string{"ai-hub", "open-banking"} {
+		comp, _ := c.Component(name)
+		assert.Equal(t, DeliveryBundle, comp.Delivery, name)
+		assert.Zero(t, comp.Chart, name)
+	}
+	// Components whose objects need CRDs of their own chart deliver them as later parts.
+	for name, parts := range map[string][]string{
+		"cert-manager": {"cert-manager", "cluster-issuer"},
+		"knative":      {"knative-operator", "serving"},
+		"kserve":       {"kserve-crd", "kserve"},
+		"minio":        {"operator", "tenant"},
+		"vault":        {"vault", "cluster-secret-store"},
+		"keycloak":     {"postgres", "keycloak"},
+		"harbor":       {"postgres", "harbor"},
+		"backstage":    {"postgres", "backstage"},
+		"stalwart":     {"server"},
+	} {
+		comp, _ := c.Component(name)
+		for _, v := range comp.Versions {
+			assert.Equal(t, parts, v.PartNames(), "%s %s", name, v.Version)
+		}
+	}
+}
+
+func assertTLSRepository(t *testing.T, repo string) {
+	t.Helper()
+	u, err := url.Parse(repo)
+	require.NoError(t, err)
+	assert.Contains(t, []string{"https", "oci"}, u.Scheme, "real chart repositories are served over TLS: %s", repo)
 }
 
 // TestBuiltinCatalogHasNoCycles checks the component graph over every version.
@@ -178,7 +222,7 @@ func TestBuiltinCatalogResolves(t *testing.T) {
 
 	// The mandatory components' dependency cannot go.
 	_, err = Resolve(c, left, Request{Kind: Uninstall, Names: []string{"cnpg"}})
-	assert.EqualError(t, err, "cannot uninstall cnpg: cnpg is still required: backstage 2.5.1 requires cnpg >=1.24.0\nhint: backstage is mandatory, so cnpg stays")
+	assert.EqualError(t, err, "cannot uninstall cnpg: cnpg is still required: backstage 2.8.2 requires cnpg >=1.28.0\nhint: backstage is mandatory, so cnpg stays")
 }
 
 // TestBuiltinUpgradePath installs the oldest versions and upgrades everything.
@@ -203,9 +247,10 @@ func TestBuiltinUpgradePath(t *testing.T) {
 	}
 	assert.Equal(t, "1.2.0", available("ai-hub"))
 	assert.Equal(t, "1.1.0", available("open-banking"))
-	assert.Equal(t, "1.24.1", available("cnpg"), "open-banking 1.0.0 requires cnpg <1.25.0")
-	assert.Equal(t, "", available("keycloak"), "open-banking 1.0.0 requires keycloak ^25.0.0")
-	assert.Equal(t, "", available("debezium"), "open-banking 1.0.0 accepts its optional member debezium ^2.7.0 only")
+	assert.Equal(t, "", available("cnpg"), "open-banking 1.0.0 requires cnpg ~1.28.0")
+	assert.Equal(t, "", available("kserve"), "ai-hub 1.1.0 requires kserve ~0.15.2")
+	assert.Equal(t, "", available("milvus"), "ai-hub 1.1.0 requires milvus ~2.5.16")
+	assert.Equal(t, "", available("redpanda"), "open-banking 1.0.0 requires redpanda ~25.3.0")
 	p, err = Resolve(c, old, Request{Kind: Upgrade, All: true})
 	require.NoError(t, err)
 	for _, s := range p.Steps {

@@ -21,7 +21,9 @@ func leaves(inc *incompat) []*incompat {
 		}
 		seen[x] = true
 		if x.kind == causeDerived {
-			stack = append(stack, x.right, x.left)
+			for i := len(x.sources) - 1; i >= 0; i-- {
+				stack = append(stack, x.sources[i])
+			}
 			continue
 		}
 		out = append(out, x)

@@ -59,8 +59,9 @@ type incompat struct {
 	kind  causeKind
 	// causeDependency: the edge group.
 	group int32
-	// causeDerived: the two incompatibilities resolved.
-	left, right *incompat
+	// causeDerived: the incompatibilities resolved, in order: the conflict, then the
+	// cause resolved with it at each step.
+	sources []*incompat
 	// root facts: the component, the version text (pinned or installed) and, for
 	// causeWith, the optional member.
 	pkg    int32
@@ -138,10 +139,18 @@ type solver struct {
 	// preAdded: the rule against unpinned pre-releases of the component has been added.
 	preAdded []bool
 
-	// Conflict analysis: termSlot is scratch for resolve.
-	termSlot  []int32
-	conflicts int
-	decisions int
+	// Conflict analysis: termSlot and resolvents are scratch for resolve, sources for
+	// resolveConflict.
+	termSlot   []int32
+	resolvents [2]incompat
+	// termSat[p] is the satisfier of p's term in the incompatibility under analysis,
+	// when termSatKnown[p]; termSatTouched lists the components to forget.
+	termSat        []int32
+	termSatKnown   []bool
+	termSatTouched []int32
+	sources        []*incompat
+	conflicts      int
+	decisions      int
 }
 
 // errUnsat carries the incompatibility that proves a problem unsatisfiable.
@@ -179,6 +188,8 @@ func newSolver(index *index, problem *problem) *solver {
 		active:       make([]bool, n),
 		fresh:        make([]bool, n),
 		termSlot:     make([]int32, n),
+		termSat:      make([]int32, n),
+		termSatKnown: make([]bool, n),
 	}
 	for i := range s.decided {
 		s.decided[i] = -1

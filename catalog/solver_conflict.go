@@ -1,6 +1,9 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Conflict analysis: a satisfied incompatibility is resolved with the causes of its most
 // recent satisfiers until it would assert something at an earlier level; it is learnt,
@@ -51,10 +54,21 @@ func (s *solver) assertion(inc *incompat) (term, error) {
 // resolveConflict turns a satisfied incompatibility into a learnt one that is unit after
 // backjumping, and backjumps. It returns *errUnsat when the problem has no solution.
 func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
+	// The intermediate resolvents live in scratch buffers; only the learnt one is kept,
+	// with the incompatibilities it was resolved from.
 	learnt := false
+	s.sources = s.sources[:0]
+	s.forgetTermSatisfiers()
+	defer s.forgetTermSatisfiers()
+	keep := func() *incompat {
+		if !learnt {
+			return inc
+		}
+		return &incompat{kind: causeDerived, terms: slices.Clone(inc.terms), sources: slices.Clone(s.sources)}
+	}
 	for {
 		if len(inc.terms) == 0 {
-			return nil, &errUnsat{inc}
+			return nil, &errUnsat{keep()}
 		}
 		s.conflicts++
 		if s.problem.budget > 0 && s.conflicts > s.problem.budget {
@@ -64,7 +78,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		second, secondIdx := int32(-1), -1 // the next most recent satisfier
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
-			sat := s.satisfier(t.pkg, t.set)
+			sat := s.termSatisfier(t)
 			if sat < 0 {
 				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.index.nodes[t.pkg].comp.Name)
 			}
@@ -92,6 +106,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		if mostRecent.dec || prevLevel < mostRecent.level {
 			if learnt {
 				// Watch the term that will be asserted and the one satisfied last before it.
+				inc = keep()
 				s.addIncompat(inc, int32(recentIdx), int32(secondIdx))
 			}
 			// inc is unit at every level from prevLevel to mostRecent.level-1. Jumping all the way
@@ -107,6 +122,10 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			s.backjump(target)
 			return inc, nil
 		}
+		if !learnt {
+			s.sources = append(s.sources, inc)
+		}
+		s.sources = append(s.sources, mostRecent.cause)
 		inc = s.resolve(inc, recentIdx, mostRecent.cause)
 		learnt = true
 	}
@@ -115,32 +134,31 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 // resolve combines inc with the cause of the assignment that satisfied its i-th term
 // (the resolution rule): terms of other components are intersected, and the terms of
 // the resolved component are united (dropped when that covers its whole domain).
+//
+// The result is one of two scratch incompatibilities (the other may be inc), valid until
+// the next resolve; resolveConflict keeps the one it learns.
 func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	p := inc.terms[i].pkg
-	out := &incompat{kind: causeDerived, left: inc, right: cause,
-		terms: make([]term, 0, len(inc.terms)+len(cause.terms))}
-	pset := inc.terms[i].set
-	// s.termSlot[q] is 1 + the index of q's term in out.terms.
-	addTerm := func(t term) {
-		if j := s.termSlot[t.pkg]; j > 0 {
-			out.terms[j-1].set = out.terms[j-1].set.and(t.set)
-			return
-		}
-		out.terms = append(out.terms, t)
-		s.termSlot[t.pkg] = int32(len(out.terms))
+	out := &s.resolvents[0]
+	if out == inc {
+		out = &s.resolvents[1]
 	}
+	out.kind = causeDerived
+	out.terms = out.terms[:0]
+	pset := inc.terms[i].set
 	for j, t := range inc.terms {
 		if j != i {
-			addTerm(t)
+			s.addResolventTerm(out, t, true)
 		}
 	}
 	for _, t := range cause.terms {
 		if t.pkg == p {
 			pset = pset.or(t.set)
 		} else {
-			addTerm(t)
+			s.addResolventTerm(out, t, false)
 		}
 	}
+	s.termSatKnown[p] = false // its term changes
 	for _, t := range out.terms {
 		s.termSlot[t.pkg] = 0
 	}
@@ -156,4 +174,41 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	}
 	out.terms = kept
 	return out
+}
+
+// addResolventTerm adds t to out, intersecting it with out's term of the same component
+// (s.termSlot[q] is 1 + the index of q's term in out.terms). carried: t is a term of the
+// incompatibility being resolved, whose satisfier is known if it stays as it is.
+func (s *solver) addResolventTerm(out *incompat, t term, carried bool) {
+	if j := s.termSlot[t.pkg]; j > 0 {
+		out.terms[j-1].set = out.terms[j-1].set.and(t.set)
+		s.termSatKnown[t.pkg] = false
+		return
+	}
+	out.terms = append(out.terms, t)
+	s.termSlot[t.pkg] = int32(len(out.terms))
+	if !carried {
+		s.termSatKnown[t.pkg] = false
+	}
+}
+
+// termSatisfier is satisfier for a term of the incompatibility under analysis,
+// remembered while its term stays the same: the trail does not change during an
+// analysis, and most terms are carried from one resolvent to the next.
+func (s *solver) termSatisfier(t term) int32 {
+	if s.termSatKnown[t.pkg] {
+		return s.termSat[t.pkg]
+	}
+	sat := s.satisfier(t.pkg, t.set)
+	s.termSat[t.pkg] = sat
+	s.termSatKnown[t.pkg] = true
+	s.termSatTouched = append(s.termSatTouched, t.pkg)
+	return sat
+}
+
+func (s *solver) forgetTermSatisfiers() {
+	for _, p := range s.termSatTouched {
+		s.termSatKnown[p] = false
+	}
+	s.termSatTouched = s.termSatTouched[:0]
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -60,6 +61,13 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 	if comp.Spec.Version != t.Version {
 		return TargetState{State: fmt.Sprintf("at %s, not yet updated by the operator", comp.Spec.Version)}
 	}
+	if stalled := meta.FindStatusCondition(st.Conditions, stalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue && st.ObservedGeneration == comp.Generation {
+		msg := stalled.Message
+		if msg == "" {
+			msg = fmt.Sprintf("%s %s cannot be delivered (%s)", t.Name, t.Version, stalled.Reason)
+		}
+		return TargetState{Failed: &UnhealthyError{Component: t.Name, Reason: stalled.Reason, Message: msg}, State: "stalled (" + stalled.Reason + ")"}
+	}
 	if st.FailedVersion == t.Version {
 		failed := &UnhealthyError{Component: t.Name, Reason: openovav1alpha1.UpgradeRolledBackReason,
 			Message: fmt.Sprintf("the upgrade of %s to %s failed", t.Name, t.Version)}
@@ -90,6 +98,29 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 	return TargetState{State: state}
 }
 
+// stalledCondition is kstatus' Stalled: True when the object will not become Ready
+// without a change; its reason is the terminal reason.
+const stalledCondition = "Stalled"
+
+// PlatformFailure returns why the Platform cannot deliver the spec of generation (or a
+// later one), as its status says for that generation: Stalled=True, or phase Failed with
+// Ready=False; nil when its status describes an older spec or no terminal problem.
+func PlatformFailure(p *openovav1alpha1.Platform, generation int64) *UnhealthyError {
+	st := p.Status
+	if st.ObservedGeneration < generation || st.ObservedGeneration < p.Generation {
+		return nil
+	}
+	cond := meta.FindStatusCondition(st.Conditions, stalledCondition)
+	if cond == nil || cond.Status != metav1.ConditionTrue {
+		cond = meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
+		if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse {
+			return nil
+		}
+	}
+	return &UnhealthyError{Reason: cond.Reason,
+		Message: fmt.Sprintf("platform %s cannot be delivered (%s): %s", p.Name, cond.Reason, cond.Message)}
+}
+
 // maxPollFailures is how many polls in a row may fail before a wait gives up.
 const maxPollFailures = 5
 
@@ -98,6 +129,9 @@ type Waiter struct {
 	Client    client.Reader
 	Namespace string
 	Platform  string
+	// Generation is the Platform's generation the change wrote: a terminal problem the
+	// Platform reports for it (PlatformFailure) ends the wait at once.
+	Generation int64
 	// Interval is how often it polls (1s when zero).
 	Interval time.Duration
 	// OnState is called when a target's state changes (and once for each at the start).
@@ -107,8 +141,9 @@ type Waiter struct {
 	OnPending func(pending []string)
 }
 
-// Wait polls the Platform's Components (one list request per poll) until every target is
-// done, one fails, or timeout passes. A failure or a timeout is an *UnhealthyError; an
+// Wait polls the Platform and its Components (a get and a list request per poll) until
+// every target is done, one fails, the Platform reports a terminal problem for the written
+// generation, or timeout passes. A failure or a timeout is an *UnhealthyError; an
 // interrupt (ctx cancelled) returns an error that wraps context.Canceled.
 func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Duration) error {
 	if len(targets) == 0 {
@@ -124,7 +159,11 @@ func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Durati
 	var pending []string
 	failures := 0
 	for {
-		objs, err := ListComponents(ctx, w.Client, w.Namespace, w.Platform)
+		objs, err := w.poll(ctx)
+		var failed *UnhealthyError
+		if errors.As(err, &failed) {
+			return err
+		}
 		if err != nil && ctx.Err() == nil {
 			// A long wait rides out a few failed polls (an API server restarting).
 			if failures++; failures >= maxPollFailures {
@@ -165,4 +204,17 @@ func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Durati
 		case <-time.After(interval):
 		}
 	}
+}
+
+// poll reads the Components, and the Platform for a terminal problem (as an
+// *UnhealthyError).
+func (w *Waiter) poll(ctx context.Context) (map[string]*openovav1alpha1.Component, error) {
+	p := &openovav1alpha1.Platform{}
+	if err := w.Client.Get(ctx, client.ObjectKey{Namespace: w.Namespace, Name: w.Platform}, p); err != nil {
+		return nil, ClusterError(err)
+	}
+	if failed := PlatformFailure(p, w.Generation); failed != nil {
+		return nil, failed
+	}
+	return ListComponents(ctx, w.Client, w.Namespace, w.Platform)
 }

@@ -8,10 +8,10 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	"github.com/openova-io/core/internal/kube"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -137,7 +137,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	before := c.DeepCopy()
 	defer func() {
-		if err := r.patchStatus(ctx, before, c); err != nil && retErr == nil {
+		if err := r.patchStatus(ctx, before, c, retErr == nil); err != nil && retErr == nil {
 			result, retErr = requeueOnConflict(err)
 		}
 	}()
@@ -153,17 +153,16 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	if !installed {
-		c.Status.Health = openovav1alpha1.HealthUnknown
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.FluxNotInstalledReason, "the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
+		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.FluxNotInstalledReason,
+			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
 	}
 	if len(c.Spec.Parts) > 0 {
 		return r.reconcileParts(ctx, c)
 	}
 	if c.Spec.Chart == nil {
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, metav1.ConditionFalse,
-			openovav1alpha1.InstallFailedReason, "spec.chart or spec.parts is required for helm delivery")
+		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
+			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart or spec.parts is required for helm delivery"}})
 		return ctrl.Result{}, nil
 	}
 
@@ -181,15 +180,13 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	rel := release{Name: c.Name, Chart: *c.Spec.Chart, Values: c.Spec.Values, DependsOn: dependsOn}
-	if err := r.applyRelease(ctx, c, hr, rel, target); err != nil {
+	rel := releaseSpec{Name: c.Name, Chart: *c.Spec.Chart, Values: c.Spec.Values, DependsOn: dependsOn}
+	// The HelmRelease as the API server answered the apply: the cache may not have seen it.
+	if hr, err = r.applyRelease(ctx, c, hr, rel, target); err != nil {
 		return ctrl.Result{}, err
 	}
 	// What a multi-part version left behind goes once the single release is in place.
 	if err := r.pruneParts(ctx, c, map[string]bool{c.Name: true}); err != nil {
-		return ctrl.Result{}, err
-	}
-	if hr, err = r.helmRelease(ctx, c, c.Name); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.mirrorHealth(c, hr, target)
@@ -264,30 +261,32 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 }
 
 // applyRelease server-side applies the HelmRepository of rel's chart (when missing) and
-// rel's HelmRelease when it differs from hr, the one the cache holds.
-func (r *ComponentReconciler) applyRelease(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, rel release, target deliveryTarget) error {
+// rel's HelmRelease when it differs from hr, the one the cache holds, and returns the
+// HelmRelease as it is now: the API server's answer to the apply, or hr when nothing needed
+// applying.
+func (r *ComponentReconciler) applyRelease(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
 	repo := desiredHelmRepository(c.Namespace, rel.Chart.Repository)
 	var current sourcev1.HelmRepository
 	err := r.Get(ctx, client.ObjectKeyFromObject(repo), &current)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := applyObject(ctx, r.Client, repo); err != nil {
-			return fmt.Errorf("apply HelmRepository %s: %w", repo.Name, err)
+		if err := kube.ApplyObject(ctx, r.Client, FieldManager, repo); err != nil {
+			return nil, err
 		}
 	case err != nil:
-		return err
+		return nil, err
 	}
 	desired, err := desiredHelmRelease(c, rel, target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if hr != nil && helmReleaseUpToDate(hr, desired) {
-		return nil
+		return hr, nil
 	}
-	if err := applyObject(ctx, r.Client, desired); err != nil {
-		return fmt.Errorf("apply HelmRelease %s: %w", rel.Name, err)
+	if err := kube.ApplyObject(ctx, r.Client, FieldManager, desired); err != nil {
+		return nil, err
 	}
-	return nil
+	return desired, nil
 }
 
 // helmDependencies returns the HelmReleases of c's dependencies to wait for: a single-part
@@ -402,9 +401,4 @@ func (r *ComponentReconciler) platformOf(ctx context.Context, c *openovav1alpha1
 		return nil
 	}
 	return p
-}
-
-// applyUnstructured server-side applies u with the operator's field manager.
-func applyUnstructured(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
-	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership)
 }

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/internal/kube"
 )
 
 // observeRelease reads what Flux did with the HelmRelease and records it: the deployed and
@@ -84,62 +84,64 @@ func (r *ComponentReconciler) observeRelease(ctx context.Context, c *openovav1al
 	}
 }
 
-// mirrorHealth sets health, Ready and Progressing from the HelmRelease, computed with kstatus
-// (Flux's conditions follow its conventions): Current → Healthy, InProgress → Progressing,
-// Failed → Degraded when a good version ran before, else Failed.
+// mirrorHealth sets health, Ready, Progressing, Reconciling and Stalled from the HelmRelease
+// delivering target (see observeHelmRelease). hr must be the object as the API server
+// holds it after this reconcile's apply, not an older copy. The Component is Ready only
+// when the release delivers its desired version; held on its last good version (a failed
+// upgrade, or one waiting for its window) it stays Healthy but not Ready.
 func (r *ComponentReconciler) mirrorHealth(c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) {
-	st := &c.Status
-	if st.LastGoodVersion != "" {
-		st.Endpoints = c.Spec.Endpoints
+	if c.Status.LastGoodVersion != "" {
+		c.Status.Endpoints = c.Spec.Endpoints
 	}
-	if hr == nil {
-		r.setHealth(c, openovav1alpha1.HealthProgressing, openovav1alpha1.ProgressingReason, "waiting for the HelmRelease")
-		return
-	}
-	u, err := kube.ToUnstructured(hr)
-	if err != nil {
-		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.ProgressingReason, err.Error())
-		return
-	}
-	res, err := status.Compute(u)
-	if err != nil {
-		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.ProgressingReason, err.Error())
-		return
-	}
-	message := res.Message
-	if ready := meta.FindStatusCondition(hr.Status.Conditions, fluxmeta.ReadyCondition); ready != nil && ready.Message != "" {
-		message = ready.Message
-	}
-	switch res.Status {
-	case status.CurrentStatus:
-		r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason, fmt.Sprintf("%s %s is deployed and healthy", c.Name, target.Version))
-	case status.FailedStatus:
-		if st.LastGoodVersion != "" {
-			r.setHealth(c, openovav1alpha1.HealthDegraded, openovav1alpha1.DegradedReason, message)
-		} else {
-			r.setHealth(c, openovav1alpha1.HealthFailed, openovav1alpha1.InstallFailedReason, message)
+	obs := observeHelmRelease(hr, target.ChartVersion)
+	r.setReadiness(c, componentReadiness(c, obs, target))
+}
+
+// componentReadiness turns the observation of the release delivering target into the
+// Component's health and readiness.
+func componentReadiness(c *openovav1alpha1.Component, obs releaseObservation, target deliveryTarget) componentHealth {
+	switch {
+	case obs.Delivered && target.Version == c.Spec.Version:
+		return componentHealth{Health: openovav1alpha1.HealthHealthy, readiness: readiness{Ready: true, Reason: openovav1alpha1.HealthyReason,
+			Message: fmt.Sprintf("%s %s is deployed and healthy", c.Name, target.Version)}}
+	case obs.Delivered && target.Failed != "":
+		msg := fmt.Sprintf("the upgrade to %s failed and was rolled back; %s runs", target.Failed, target.Version)
+		if cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil && cond.Message != "" {
+			msg = cond.Message
 		}
-	case status.InProgressStatus, status.TerminatingStatus:
-		reason := openovav1alpha1.ProgressingReason
-		if ready := meta.FindStatusCondition(hr.Status.Conditions, fluxmeta.ReadyCondition); ready != nil && ready.Reason == fluxmeta.DependencyNotReadyReason {
-			reason = openovav1alpha1.DependencyNotReadyReason
+		return componentHealth{Health: openovav1alpha1.HealthHealthy, readiness: readiness{Stalled: true, Reason: openovav1alpha1.UpgradeRolledBackReason, Message: msg}}
+	case obs.Delivered:
+		msg := fmt.Sprintf("%s runs, the upgrade to %s waits", target.Version, c.Spec.Version)
+		if cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.UpgradeScheduledCondition); cond != nil && cond.Message != "" {
+			msg = cond.Message
 		}
-		r.setHealth(c, openovav1alpha1.HealthProgressing, reason, message)
+		return componentHealth{Health: openovav1alpha1.HealthHealthy, readiness: readiness{Reason: openovav1alpha1.UpgradeScheduledReason, Message: msg}}
+	case obs.Health == openovav1alpha1.HealthDegraded || obs.Health == openovav1alpha1.HealthFailed:
+		return componentHealth{Health: obs.Health, readiness: readiness{Stalled: true, Reason: obs.Reason, Message: obs.Message}}
 	default:
-		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.ProgressingReason, message)
+		return componentHealth{Health: obs.Health, readiness: readiness{Reason: obs.Reason, Message: obs.Message}}
 	}
 }
 
-// setHealth sets health with the matching Ready and Progressing conditions.
+// componentHealth is a Component's health value with its readiness.
+type componentHealth struct {
+	Health string
+	readiness
+}
+
+// setHealth sets health with the matching conditions: Ready when Healthy, Reconciling
+// otherwise (a bootstrap-delivered component, or one that cannot be delivered yet).
 func (r *ComponentReconciler) setHealth(c *openovav1alpha1.Component, health, reason, message string) {
-	c.Status.Health = health
-	ready := metav1.ConditionFalse
-	if health == openovav1alpha1.HealthHealthy {
-		ready = metav1.ConditionTrue
-	}
-	setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ReadyCondition, ready, reason, message)
-	if health == openovav1alpha1.HealthProgressing {
-		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ProgressingCondition, metav1.ConditionTrue, reason, message)
+	r.setReadiness(c, componentHealth{Health: health, readiness: readiness{Ready: health == openovav1alpha1.HealthHealthy, Reason: reason, Message: message}})
+}
+
+// setReadiness sets health, Ready, Reconciling, Stalled and Progressing (True while the
+// component is Progressing).
+func (r *ComponentReconciler) setReadiness(c *openovav1alpha1.Component, h componentHealth) {
+	c.Status.Health = h.Health
+	setReadiness(&c.Status.Conditions, c.Generation, h.readiness)
+	if h.Health == openovav1alpha1.HealthProgressing {
+		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.ProgressingCondition, metav1.ConditionTrue, h.Reason, h.Message)
 	} else {
 		meta.RemoveStatusCondition(&c.Status.Conditions, openovav1alpha1.ProgressingCondition)
 	}
@@ -190,15 +192,35 @@ func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openova
 }
 
 // patchStatus writes the Component's status when it differs from before's (ignoring
-// lastReconciled), stamping observedGeneration and lastReconciled. It never sends
-// availableUpgrade, which the Platform reconciler owns.
-func (r *ComponentReconciler) patchStatus(ctx context.Context, before, c *openovav1alpha1.Component) error {
-	c.Status.ObservedGeneration = c.Generation
+// lastReconciled), stamping lastReconciled, and observedGeneration only when the reconcile
+// succeeded (Flux's discipline). It copies the Platform reconciler's upgrade check from
+// the AvailableUpgradeAnnotation into status.availableUpgrade: this reconciler is the
+// only writer of Component status.
+func (r *ComponentReconciler) patchStatus(ctx context.Context, before, c *openovav1alpha1.Component, succeeded bool) error {
+	if succeeded {
+		c.Status.ObservedGeneration = c.Generation
+	} else {
+		c.Status.ObservedGeneration = before.Status.ObservedGeneration
+	}
 	c.Status.LastReconciled = before.Status.LastReconciled
-	c.Status.AvailableUpgrade = before.Status.AvailableUpgrade
+	c.Status.AvailableUpgrade = availableUpgrade(c)
 	if equality.Semantic.DeepEqual(before.Status, c.Status) {
 		return nil
 	}
 	c.Status.LastReconciled = &metav1.Time{Time: r.Now()}
 	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
+}
+
+// availableUpgrade reads the AvailableUpgradeAnnotation; nil when absent or unreadable.
+func availableUpgrade(c *openovav1alpha1.Component) *openovav1alpha1.AvailableUpgrade {
+	raw := c.Annotations[openovav1alpha1.AvailableUpgradeAnnotation]
+	if raw == "" {
+		return nil
+	}
+	var u openovav1alpha1.AvailableUpgrade
+	if err := json.Unmarshal([]byte(raw), &u); err != nil || u.Version == "" {
+		return nil
+	}
+	u.Changelog = truncate(u.Changelog, 4096)
+	return &u
 }

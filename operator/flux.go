@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 const (
@@ -98,8 +99,8 @@ func desiredHelmRepository(namespace, repo string) *sourcev1.HelmRepository {
 	return hr
 }
 
-// release is one HelmRelease of a Component: the whole component, or one chart part.
-type release struct {
+// releaseSpec is one HelmRelease of a Component: the whole component, or one chart part.
+type releaseSpec struct {
 	// Name of the HelmRelease and of the Helm release.
 	Name string
 	// Part is the part's name; empty for a single-part component.
@@ -113,7 +114,7 @@ type release struct {
 // desiredHelmRelease is the HelmRelease delivering rel of c at target (the desired version,
 // or the last good one while an upgrade waits or has failed; target.ChartVersion overrides
 // rel.Chart.Version).
-func desiredHelmRelease(c *openovav1alpha1.Component, rel release, target deliveryTarget) (*helmv2.HelmRelease, error) {
+func desiredHelmRelease(c *openovav1alpha1.Component, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
 	timeout := defaultUpgradeTimeout
 	if c.Spec.UpgradeTimeout != nil && c.Spec.UpgradeTimeout.Duration > 0 {
 		timeout = c.Spec.UpgradeTimeout.Duration
@@ -187,7 +188,7 @@ func desiredHelmRelease(c *openovav1alpha1.Component, rel release, target delive
 // optional fields the operator stopped setting (values, dependsOn) count as a difference.
 func helmReleaseUpToDate(hr, desired *helmv2.HelmRelease) bool {
 	want, have := desired.Spec.DeepCopy(), hr.Spec.DeepCopy()
-	if (want.Values == nil) != (have.Values == nil) || want.Values != nil && !jsonEqual(json.RawMessage(want.Values.Raw), json.RawMessage(have.Values.Raw)) {
+	if (want.Values == nil) != (have.Values == nil) || want.Values != nil && !kube.JSONEqual(json.RawMessage(want.Values.Raw), json.RawMessage(have.Values.Raw)) {
 		return false
 	}
 	if len(want.DependsOn) != len(have.DependsOn) {
@@ -217,13 +218,3 @@ func helmReleaseUpToDate(hr, desired *helmv2.HelmRelease) bool {
 
 // fluxGroupKinds are the Flux kinds the operator needs.
 var fluxGroupKinds = []schema.GroupVersionKind{helmReleaseGVK, helmRepositoryGVK}
-
-// findCondition returns the condition of type t, or nil.
-func findCondition(conds []metav1.Condition, t string) *metav1.Condition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
-}

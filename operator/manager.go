@@ -21,6 +21,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 // Options configure the operator.
@@ -42,7 +43,8 @@ type Options struct {
 	// WorkloadInterval is how often the workloads of bootstrap-delivered components are
 	// read (default 30s).
 	WorkloadInterval time.Duration
-	// QPS and Burst limit the operator's requests to the API server (defaults 50 and 100).
+	// QPS and Burst limit the operator's requests to the API server (defaults
+	// kube.DefaultQPS and kube.DefaultBurst).
 	QPS   float32
 	Burst int
 	// Concurrency is how many Components are reconciled at once (default 4).
@@ -111,14 +113,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if opts.RetryPeriod > 0 {
 		mgrOpts.RetryPeriod = &opts.RetryPeriod
 	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
-	if opts.QPS > 0 {
-		cfg.QPS = opts.QPS
-	}
-	if opts.Burst > 0 {
-		cfg.Burst = opts.Burst
-	}
+	cfg = kube.WithRateLimits(cfg, opts.QPS, opts.Burst)
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)

@@ -8,6 +8,7 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -127,16 +128,13 @@ func (r *ComponentReconciler) deliverChartPart(ctx context.Context, c *openovav1
 		pt.ChartVersion = ps.LastGoodChartVersion
 	}
 	r.observePart(ctx, c, part, ps, hr, pt.ChartVersion)
-	rel := release{Name: part.Release, Part: part.Name, Chart: *part.Chart, Values: part.Values, DependsOn: dependsOn}
-	if err := r.applyRelease(ctx, c, hr, rel, pt); err != nil {
-		return err
-	}
-	if hr, err = r.helmRelease(ctx, c, part.Release); err != nil {
+	rel := releaseSpec{Name: part.Release, Part: part.Name, Chart: *part.Chart, Values: part.Values, DependsOn: dependsOn}
+	if hr, err = r.applyRelease(ctx, c, hr, rel, pt); err != nil {
 		return err
 	}
 	obs := observeHelmRelease(hr, pt.ChartVersion)
 	ps.Health, ps.Message = obs.Health, truncate(obs.Message, 1024)
-	if obs.Deployed {
+	if obs.Delivered {
 		ps.ChartVersion, ps.LastGoodChartVersion = pt.ChartVersion, pt.ChartVersion
 	}
 	return nil
@@ -153,18 +151,24 @@ func (r *ComponentReconciler) observePart(ctx context.Context, c *openovav1alpha
 	}
 	hrVersion := hr.Annotations[versionAnnotation]
 	obs := observeHelmRelease(hr, chartVersion)
-	if obs.Deployed {
+	if obs.Delivered {
 		ps.ChartVersion, ps.LastGoodChartVersion = chartVersion, chartVersion
 		return
 	}
-	if !obs.RolledBack || hrVersion != c.Spec.Version || hrVersion == st.FailedVersion || st.LastGoodVersion == "" ||
+	rem := meta.FindStatusCondition(hr.Status.Conditions, helmv2.RemediatedCondition)
+	rolledBack := rem != nil && rem.Status == metav1.ConditionTrue && rem.Reason == helmv2.RollbackSucceededReason
+	why := obs.Message
+	if released := meta.FindStatusCondition(hr.Status.Conditions, helmv2.ReleasedCondition); released != nil && released.Status == metav1.ConditionFalse {
+		why = released.Message
+	}
+	if !rolledBack || hrVersion != c.Spec.Version || hrVersion == st.FailedVersion || st.LastGoodVersion == "" ||
 		hrVersion == st.LastGoodVersion || hr.Status.LastAttemptedRevision != chartVersion {
 		return
 	}
 	st.FailedVersion = hrVersion
 	st.Version = st.LastGoodVersion
 	msg := fmt.Sprintf("upgrade of %s from %s to %s failed at part %s (chart %s %s) and was rolled back: %s",
-		c.Name, st.LastGoodVersion, hrVersion, part.Name, part.Chart.Name, chartVersion, obs.Message)
+		c.Name, st.LastGoodVersion, hrVersion, part.Name, part.Chart.Name, chartVersion, why)
 	setCondition(&st.Conditions, c.Generation, openovav1alpha1.UpgradeFailedCondition, metav1.ConditionTrue, openovav1alpha1.UpgradeRolledBackReason, msg)
 	notify(ctx, r.Events, c, corev1.EventTypeWarning, openovav1alpha1.UpgradeRolledBackReason, "%s", msg)
 	if p := r.platformOf(ctx, c); p != nil {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 // applyResourcePart server-side applies the objects of a resource part (namespaced objects
@@ -56,7 +57,7 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 		u.SetLabels(labels)
 		ref := openovav1alpha1.ObjectReference{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 		refs = append(refs, ref)
-		if err := applyUnstructured(ctx, r.Client, u); err != nil {
+		if err := kube.ApplyObject(ctx, r.Client, FieldManager, u); err != nil {
 			ps.Health = openovav1alpha1.HealthProgressing
 			ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
 			ps.Objects = mergeRefs(ps.Objects, refs)

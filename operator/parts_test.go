@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
-	fluxmeta "github.com/fluxcd/pkg/apis/meta"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -104,7 +103,7 @@ func TestRenderDelivery(t *testing.T) {
 func TestHelmReleaseUpToDate(t *testing.T) {
 	c := &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "ns", UID: "u1"},
 		Spec: openovav1alpha1.ComponentSpec{TargetNamespace: "app"}}
-	rel := release{Name: "app-crd", Part: "app-crd", Chart: openovav1alpha1.ChartRef{Repository: "https://x", Name: "crd", Version: "1.0.0"},
+	rel := releaseSpec{Name: "app-crd", Part: "app-crd", Chart: openovav1alpha1.ChartRef{Repository: "https://x", Name: "crd", Version: "1.0.0"},
 		Values: &runtime.RawExtension{Raw: []byte(`{"b":1,"a":2}`)}, DependsOn: []string{"pg"}}
 	desired, err := desiredHelmRelease(c, rel, deliveryTarget{Version: "1.0.0"})
 	require.NoError(t, err)
@@ -123,37 +122,11 @@ func TestHelmReleaseUpToDate(t *testing.T) {
 	changed = live.DeepCopy()
 	changed.Spec.DependsOn = append(changed.Spec.DependsOn, helmv2.DependencyReference{Name: "old"})
 	assert.False(t, helmReleaseUpToDate(changed, desired), "a dependency the operator no longer sets")
-	noValues, err := desiredHelmRelease(c, release{Name: "app-crd", Chart: rel.Chart}, deliveryTarget{Version: "1.0.0"})
+	noValues, err := desiredHelmRelease(c, releaseSpec{Name: "app-crd", Chart: rel.Chart}, deliveryTarget{Version: "1.0.0"})
 	require.NoError(t, err)
 	assert.False(t, helmReleaseUpToDate(live, noValues), "values the operator no longer sets")
 	failed, err := desiredHelmRelease(c, rel, deliveryTarget{Version: "1.0.0", Failed: "1.1.0", FailedMessage: "boom"})
 	require.NoError(t, err)
 	assert.False(t, helmReleaseUpToDate(live, failed), "a new annotation")
 	assert.False(t, helmReleaseUpToDate(failed, desired), "a failed annotation to remove")
-}
-
-func TestObserveHelmRelease(t *testing.T) {
-	hr := func(ready metav1.ConditionStatus, reason string, chart string, extra ...metav1.Condition) *helmv2.HelmRelease {
-		h := &helmv2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Generation: 2}}
-		h.Status.ObservedGeneration = 2
-		h.Status.Conditions = append([]metav1.Condition{{Type: fluxmeta.ReadyCondition, Status: ready, Reason: reason, Message: reason + " message"}}, extra...)
-		h.Status.History = helmv2.Snapshots{{ChartName: "app", ChartVersion: chart, Status: "deployed"}}
-		return h
-	}
-	obs := observeHelmRelease(hr(metav1.ConditionTrue, "Succeeded", "1.0.0"), "1.0.0")
-	assert.Equal(t, releaseObservation{Health: openovav1alpha1.HealthHealthy, Deployed: true, Message: "chart app 1.0.0 is deployed"}, obs)
-
-	obs = observeHelmRelease(hr(metav1.ConditionTrue, "Succeeded", "1.0.0"), "1.1.0")
-	assert.Equal(t, openovav1alpha1.HealthProgressing, obs.Health, "Ready, but not at the desired chart version")
-
-	rolled := hr(metav1.ConditionFalse, "UpgradeFailed", "1.0.0",
-		metav1.Condition{Type: helmv2.RemediatedCondition, Status: metav1.ConditionTrue, Reason: helmv2.RollbackSucceededReason, Message: "rolled back"},
-		metav1.Condition{Type: helmv2.ReleasedCondition, Status: metav1.ConditionFalse, Reason: "UpgradeFailed", Message: "timed out waiting for pods"})
-	obs = observeHelmRelease(rolled, "1.1.0")
-	assert.Equal(t, releaseObservation{Health: openovav1alpha1.HealthFailed, RolledBack: true, Message: "timed out waiting for pods"}, obs)
-
-	stale := hr(metav1.ConditionTrue, "Succeeded", "1.0.0")
-	stale.Generation = 3
-	assert.Equal(t, openovav1alpha1.HealthProgressing, observeHelmRelease(stale, "1.0.0").Health, "Flux has not seen the spec")
-	assert.Equal(t, openovav1alpha1.HealthProgressing, observeHelmRelease(nil, "1.0.0").Health)
 }

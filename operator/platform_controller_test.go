@@ -212,18 +212,24 @@ func TestRemovedEntriesAreDeletedWithTheirFluxObjects(t *testing.T) {
 	})
 }
 
+// An entry the catalog lacks stops only that entry (the others are delivered); a set that
+// breaks the catalog's constraints is not delivered at all.
 func TestInvalidPlatformIsNotDelivered(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
-		name    string
-		entries []entry
-		reason  string
-		message string
+		name      string
+		entries   []entry
+		reason    string
+		message   string
+		entry     string // the entry that carries the problem, if one does
+		delivered []string
 	}{
-		{"unknown version", []entry{{Name: "base", Version: "1.0.0"}, {Name: "middle", Version: "9.9.9"}}, openovav1alpha1.UnknownVersionReason, "spec.components[1]: middle has no version 9.9.9"},
-		{"unknown component", []entry{{Name: "nope", Version: "1.0.0"}}, openovav1alpha1.UnknownComponentReason, `spec.components[0]: component "nope" is not in the catalog`},
-		{"constraint broken", []entry{{Name: "base", Version: "2.0.0"}, {Name: "middle", Version: "0.1.0"}}, openovav1alpha1.ConstraintViolationReason, "middle"},
-		{"dependency missing", []entry{{Name: "middle", Version: "0.1.0"}}, openovav1alpha1.ConstraintViolationReason, "base"},
+		{"unknown version", []entry{{Name: "base", Version: "1.0.0"}, {Name: "middle", Version: "9.9.9"}}, openovav1alpha1.UnknownVersionReason,
+			"spec.components[1]: middle has no version 9.9.9", "middle", []string{"base"}},
+		{"unknown component", []entry{{Name: "nope", Version: "1.0.0"}}, openovav1alpha1.UnknownComponentReason,
+			`spec.components[0]: component "nope" is not in the catalog`, "nope", nil},
+		{"constraint broken", []entry{{Name: "base", Version: "2.0.0"}, {Name: "middle", Version: "0.1.0"}}, openovav1alpha1.ConstraintViolationReason, "middle", "", nil},
+		{"dependency missing", []entry{{Name: "middle", Version: "0.1.0"}}, openovav1alpha1.ConstraintViolationReason, "base", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,10 +240,25 @@ func TestInvalidPlatformIsNotDelivered(t *testing.T) {
 				return c != nil && c.Status == metav1.ConditionFalse && c.Reason == tt.reason
 			})
 			assert.Contains(t, meta.FindStatusCondition(p.Status.Conditions, openovav1alpha1.ReadyCondition).Message, tt.message)
+			assert.True(t, meta.IsStatusConditionTrue(p.Status.Conditions, openovav1alpha1.StalledCondition))
 			assert.Equal(t, openovav1alpha1.PhaseFailed, p.Status.Phase)
-			var comps openovav1alpha1.ComponentList
-			require.NoError(t, k8s.List(ctx, &comps, client.InNamespace(ns)))
-			assert.Empty(t, comps.Items, "nothing delivered")
+			assert.Equal(t, p.Generation, p.Status.ObservedGeneration, "a terminal problem is a reconcile that succeeded")
+			for _, s := range p.Status.Components {
+				if s.Name == tt.entry {
+					assert.Equal(t, tt.reason, s.Reason)
+					assert.Contains(t, s.Message, tt.message)
+				}
+			}
+			var names []string
+			eventually(t, "delivered "+strings.Join(tt.delivered, ","), func() (bool, string) {
+				var comps openovav1alpha1.ComponentList
+				require.NoError(t, k8s.List(ctx, &comps, client.InNamespace(ns)))
+				names = nil
+				for _, c := range comps.Items {
+					names = append(names, c.Name)
+				}
+				return strings.Join(names, ",") == strings.Join(tt.delivered, ","), strings.Join(names, ",")
+			})
 			assert.True(t, hasEvent(eventsFor(t, ns, "Platform", "acme"), corev1.EventTypeWarning, tt.reason))
 		})
 	}

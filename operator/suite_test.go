@@ -28,6 +28,8 @@ var (
 	testRepo          = "https://charts.example.test/stable"
 	operatorUserAgent = "openova-operator-under-test"
 	catalogFile       string
+	// kubeconfigFile reaches the control plane as an administrator, for kubectl.
+	kubeconfigFile string
 )
 
 func TestMain(m *testing.M) {
@@ -50,6 +52,11 @@ func runSuite(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 	testCfg = env.Config
+	kubeconfigFile = filepath.Join(dir, "kubeconfig")
+	if err := env.WriteKubeconfig(kubeconfigFile); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	scheme, err := Scheme()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -65,7 +72,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := rest.CopyConfig(env.Config)
+	// The operator runs with its ServiceAccount's token and exactly the RBAC of manifests/.
+	cfg, err := cluster.OperatorConfig(context.Background(), env.Config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	cfg.UserAgent = operatorUserAgent
 	mgr, err := NewManager(cfg, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, WorkloadInterval: 300 * time.Millisecond})
 	if err != nil {

@@ -7,21 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/bootstrap"
 	"github.com/openova-io/core/catalog"
-	"github.com/openova-io/core/internal/install"
-	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/internal/version"
 )
 
@@ -41,11 +32,8 @@ type BootstrapOptions struct {
 
 	cfg   *bootstrap.Config
 	creds *bootstrap.Credentials
-	// progress is where the phases report: stderr, or on a terminal the folding writer
-	// of progressOutput.
-	progress io.Writer
-	cat      *catalog.Catalog
-	set      []catalog.Installed
+	cat   *catalog.Catalog
+	set   []catalog.Installed
 }
 
 // NewCmdBootstrap returns the bootstrap command and its destroy subcommand.
@@ -122,43 +110,26 @@ func (o *BootstrapOptions) Complete(ctx context.Context) error {
 	if o.Flags.Kubeconfig == "" && o.ConfigFlags.KubeConfig != nil {
 		o.Flags.Kubeconfig = *o.ConfigFlags.KubeConfig
 	}
-	if o.ConfigFile == "" && o.Flags.Organization == "" && IsTerminal(o.In) && IsTerminal(o.ErrOut) {
-		defaults, err := bootstrap.ResolveConfig("", &o.Flags)
-		if err != nil && !errors.As(err, new(*bootstrap.ValidationError)) {
-			return WithCode(ExitInvalidInput, err)
-		}
-		cfg, creds, err := bootstrap.RunWizard(ctx, bootstrap.WizardOptions{In: o.In, Out: o.ErrOut, Components: wizardComponents(cat), Defaults: defaults})
+	// The flags, applied over the file and defaulted: on a terminal without --config, the
+	// wizard starts from them and asks only for what they leave open.
+	draft, err := bootstrap.DraftConfig(o.ConfigFile, &o.Flags)
+	if err != nil {
+		return WithCode(ExitInvalidInput, err)
+	}
+	if o.ConfigFile == "" && draft.Validate() != nil && IsTerminal(o.In) && IsTerminal(o.ErrOut) {
+		cfg, creds, err := bootstrap.RunWizard(ctx, bootstrap.WizardOptions{In: o.In, Out: o.ErrOut, Components: wizardComponents(cat), Defaults: draft})
 		if err != nil {
 			return err
 		}
 		o.cfg, o.creds = cfg, creds
 	} else {
-		cfg, err := bootstrap.ResolveConfig(o.ConfigFile, &o.Flags)
-		if err != nil {
+		if err := draft.Validate(); err != nil {
 			return WithCode(ExitInvalidInput, err)
 		}
-		o.cfg = cfg
+		o.cfg = draft
 	}
-	o.set, err = resolveBootstrapSet(o.cat, o.cfg)
+	o.set, err = bootstrap.ComponentSet(o.cat, o.cfg)
 	return err
-}
-
-// resolveBootstrapSet resolves the platform's first component set: every mandatory
-// component plus what the configuration asks for, with their dependencies.
-func resolveBootstrapSet(cat *catalog.Catalog, cfg *bootstrap.Config) ([]catalog.Installed, error) {
-	req := catalog.Request{Kind: catalog.Install}
-	for _, m := range cat.Mandatory() {
-		req.Names = append(req.Names, m.Name)
-	}
-	for _, c := range cfg.Components.Install {
-		req.Names = append(req.Names, c.Name)
-		req.With = append(req.With, c.With...)
-	}
-	plan, err := catalog.Resolve(cat, nil, req)
-	if err != nil {
-		return nil, fmt.Errorf("components: %w", err)
-	}
-	return plan.Apply(nil), nil
 }
 
 func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
@@ -175,8 +146,8 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 	return out
 }
 
-// Run confirms, then runs the phases; the Kubernetes side (Flux, the operator, the
-// Platform, the report) is done by the hooks.
+// Run confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
+// region, the Platform and the report.
 func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if !o.DryRun && !o.Yes {
 		if !IsTerminal(o.In) {
@@ -197,7 +168,6 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.progress = out
 	res, err := bootstrap.Run(ctx, bootstrap.Options{
 		Config:        o.cfg,
 		Credentials:   o.creds,
@@ -205,10 +175,9 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		BinDir:        o.BinDir,
 		DryRun:        o.DryRun,
 		Out:           out,
-		Hooks: bootstrap.Hooks{
-			InstallOperator: o.installOperator,
-			CreatePlatform:  o.createPlatform,
-			Report:          o.report,
+		Kubernetes: &bootstrap.Kubernetes{
+			Catalog: o.cat, CatalogSource: o.Catalog, Components: o.set,
+			OperatorVersion: version.Version, WaitTimeout: o.WaitTimeout, SkipWait: o.SkipWait,
 		},
 	})
 	done(err)
@@ -260,188 +229,4 @@ func bootstrapError(err error) error {
 		return WithCode(ExitInvalidInput, err)
 	}
 	return err
-}
-
-// clusterClient returns a client of one region's cluster from the bootstrap outputs.
-func clusterClient(c bootstrap.ClusterOutput) (client.Client, error) {
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: c.Kubeconfig}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig of region %s: %w", c.Region, err)
-	}
-	cfg.UserAgent = "kubectl-openova"
-	return client.New(cfg, client.Options{Scheme: Scheme()})
-}
-
-// installOperator installs Flux and the operator (the version this plugin was built as) in
-// every region's cluster.
-func (o *BootstrapOptions) installOperator(ctx context.Context, _ *bootstrap.Config, out *bootstrap.Outputs) error {
-	for _, cl := range out.Clusters {
-		c, err := clusterClient(cl)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(o.progress, "==> region %s: installing Flux and the openova operator %s\n", cl.Region, install.ImageTag(version.Version))
-		if err := install.Flux(ctx, c, o.WaitTimeout, o.SkipWait); err != nil {
-			return fmt.Errorf("region %s: install Flux: %w", cl.Region, err)
-		}
-		if err := install.Operator(ctx, c, version.Version, o.WaitTimeout, o.SkipWait); err != nil {
-			return fmt.Errorf("region %s: install the operator: %w", cl.Region, err)
-		}
-	}
-	return nil
-}
-
-// createPlatform creates the Platform in the primary region: the organization, the regions
-// and the resolved component set. A Platform that exists already (a bootstrap run again
-// with a changed configuration) is left as it is: its components are changed with
-// kubectl openova install/uninstall, never reset by a re-run.
-func (o *BootstrapOptions) createPlatform(ctx context.Context, cfg *bootstrap.Config, out *bootstrap.Outputs) error {
-	primary := out.Primary()
-	if primary == nil {
-		return errors.New("no primary region in the outputs")
-	}
-	c, err := clusterClient(*primary)
-	if err != nil {
-		return err
-	}
-	p := bootstrapPlatform(cfg, out, o.set, o.Catalog)
-	err = c.Get(ctx, client.ObjectKeyFromObject(p), &openovav1alpha1.Platform{})
-	switch {
-	case err == nil:
-		fmt.Fprintf(o.progress, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
-		return nil
-	case !apierrors.IsNotFound(err):
-		return fmt.Errorf("read Platform %s/%s: %w", p.Namespace, p.Name, err)
-	}
-	// Applied as kubectl-openova, the field manager the day-2 commands apply with, so they
-	// own (and may later remove) the entries bootstrap wrote.
-	u, err := kube.ToUnstructured(p)
-	if err != nil {
-		return err
-	}
-	unstructured.RemoveNestedField(u.Object, "status")
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("create Platform %s/%s: %w", p.Namespace, p.Name, err)
-	}
-	fmt.Fprintf(o.progress, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
-	return nil
-}
-
-// bootstrapPlatform is the Platform a bootstrap creates.
-func bootstrapPlatform(cfg *bootstrap.Config, out *bootstrap.Outputs, set []catalog.Installed, catalogSource string) *openovav1alpha1.Platform {
-	p := &openovav1alpha1.Platform{
-		TypeMeta:   metav1.TypeMeta{APIVersion: openovav1alpha1.GroupVersion.String(), Kind: "Platform"},
-		ObjectMeta: metav1.ObjectMeta{Name: cfg.Organization.Name, Namespace: openovav1alpha1.DefaultNamespace},
-		Spec: openovav1alpha1.PlatformSpec{
-			Organization: openovav1alpha1.Organization{Name: cfg.Organization.Name, Domain: cfg.Organization.Domain},
-		},
-	}
-	for _, r := range cfg.Regions {
-		region := openovav1alpha1.Region{Name: r.Name, Role: openovav1alpha1.RegionRole(r.Role)}
-		for _, c := range out.Clusters {
-			if c.Region == r.Name {
-				region.Context = c.Context
-			}
-		}
-		p.Spec.Regions = append(p.Spec.Regions, region)
-	}
-	for _, s := range set {
-		p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: s.Name, Version: s.Version, Reason: s.Reason})
-	}
-	if strings.HasPrefix(catalogSource, "http://") || strings.HasPrefix(catalogSource, "https://") {
-		p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: catalogSource}
-	}
-	return p
-}
-
-// report prints where the clusters are, the platform's service URLs and next steps.
-func (o *BootstrapOptions) report(_ context.Context, w io.Writer, cfg *bootstrap.Config, out *bootstrap.Outputs) error {
-	if err := bootstrap.DefaultReport(w, cfg, out); err != nil {
-		return err
-	}
-	var links []string
-	for _, s := range o.set {
-		comp, ok := o.cat.Component(s.Name)
-		if !ok {
-			continue
-		}
-		eps, err := comp.RenderEndpoints(cfg.Organization.Domain)
-		if err != nil {
-			continue
-		}
-		for _, e := range eps {
-			links = append(links, fmt.Sprintf("  %-20s %s", comp.DisplayName, e))
-		}
-	}
-	if len(links) > 0 {
-		fmt.Fprintf(w, "Service URLs (once the components are healthy):\n%s\n", strings.Join(links, "\n"))
-	}
-	fmt.Fprintf(w, "And then:\n  kubectl openova components --all\n  kubectl openova install ai-hub --with neo4j\n")
-	return nil
-}
-
-// BootstrapDestroyOptions are the options of kubectl openova bootstrap destroy.
-type BootstrapDestroyOptions struct {
-	BootstrapOptions
-}
-
-func newCmdBootstrapDestroy(g *GlobalOptions) *cobra.Command {
-	o := &BootstrapDestroyOptions{BootstrapOptions{GlobalOptions: g}}
-	cmd := &cobra.Command{
-		Use:   "destroy [--config FILE] [flags]",
-		Short: "Tear a bootstrapped platform down with terraform destroy",
-		Long: `Tear down what bootstrap created (terraform destroy of the provider module), after
-confirmation, then remove the kubeconfigs and the checkpoint from the work directory.
-Without --config, the configuration the last bootstrap saved in the work directory
-(--work-dir, or ~/.openova/<organization> with --organization) is used.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.Run(cmd.Context())
-		},
-	}
-	o.addFlags(cmd)
-	return cmd
-}
-
-// Run confirms and destroys.
-func (o *BootstrapDestroyOptions) Run(ctx context.Context) error {
-	path := o.ConfigFile
-	if path == "" {
-		dir := o.Flags.WorkDir
-		if dir == "" && o.Flags.Organization != "" {
-			dir = bootstrap.DefaultWorkDir(o.Flags.Organization)
-		}
-		if dir != "" {
-			if _, err := os.Stat(bootstrap.ConfigPath(dir)); err == nil {
-				path = bootstrap.ConfigPath(dir)
-			}
-		}
-	}
-	cfg, err := bootstrap.ResolveConfig(path, &o.Flags)
-	if err != nil {
-		return WithCode(ExitInvalidInput, err)
-	}
-	if !o.Yes {
-		if !IsTerminal(o.In) {
-			return errNoTTY("bootstrap destroy deletes infrastructure and")
-		}
-		ok, err := Confirm(ctx, o.In, o.ErrOut, fmt.Sprintf("Destroy platform %s on %s, with every cluster and its data?", cfg.Organization.Name, cfg.Provider))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return Errorf(ExitFailure, "destroy cancelled")
-		}
-	}
-	ctx, stop := bootstrap.NotifyContext(ctx, o.ErrOut)
-	defer stop()
-	out, done, err := progressOutput(o.GlobalOptions, cfg.WorkDir)
-	if err != nil {
-		return err
-	}
-	err = bootstrap.Destroy(ctx, bootstrap.Options{Config: cfg, TerraformPath: o.TerraformPath, BinDir: o.BinDir, Out: out})
-	done(err)
-	return bootstrapError(err)
 }

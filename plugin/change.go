@@ -134,7 +134,7 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *lifecycle.Chan
 		fmt.Fprintf(o.ErrOut, "Follow the rollout with: %s\n", o.commandLine("status"))
 		return nil
 	}
-	w := &waiter{Client: t.client, Namespace: p.Namespace, Platform: p.Name, Out: o.ErrOut,
+	w := &waiter{Client: t.client, Namespace: p.Namespace, Platform: p.Name, Generation: written.Generation, Out: o.ErrOut,
 		TTY: o.isTerminal(o.ErrOut), Interval: o.pollInterval}
 	return w.wait(ctx, lifecycle.Targets(ch.Plan), o.Timeout)
 }

@@ -92,6 +92,16 @@ func (g *GlobalOptions) selector() lifecycle.Selector {
 	return lifecycle.Selector{Namespace: g.Namespace(), Platform: g.Platform, Catalog: g.Catalog}
 }
 
+// readView is the one loader of status and components: the selected Platform and its
+// Components, and with withCatalog the catalog it resolves against.
+func (g *GlobalOptions) readView(ctx context.Context, withCatalog bool) (*lifecycle.View, error) {
+	c, err := g.Client()
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.Read(ctx, c, g.selector(), lifecycle.ReadOptions{Catalog: withCatalog})
+}
+
 // LoadCatalog loads --catalog, or the built-in catalog. A catalog that does not load is
 // invalid input.
 func (g *GlobalOptions) LoadCatalog(ctx context.Context) (*catalog.Catalog, error) {

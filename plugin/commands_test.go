@@ -155,9 +155,10 @@ func TestStatusCheckAndPlatformLookup(t *testing.T) {
 	code, out, errOut := run(t, "-n", ns, "status", "--check")
 	assert.Equal(t, ExitUnhealthy, code)
 	assert.Contains(t, out, "Phase      Unknown")
-	assert.Equal(t, "Error: platform acme is not healthy: the operator has not reported on this platform yet\n", errOut)
+	assert.Equal(t, "Error: platform acme is not healthy: the operator has not reported on this platform yet; 1 of 1 components not healthy (grafana)\n", errOut)
 
-	// The operator's part: a Ready status.
+	// The operator's part: the Component, and a Ready status.
+	createComponent(t, ns, "grafana", "0.1.0", openovav1alpha1.HealthHealthy)
 	p.Status = openovav1alpha1.PlatformStatus{Phase: openovav1alpha1.PhaseReady, ObservedGeneration: p.Generation, ComponentCount: 1, HealthPercent: 100,
 		Components: []openovav1alpha1.ComponentSummary{{Name: "grafana", Version: "0.1.0", DesiredVersion: "0.1.0", Health: "Healthy"}}}
 	require.NoError(t, k8s.Status().Update(context.Background(), p))
@@ -320,4 +321,38 @@ func TestCompletion(t *testing.T) {
 	code, out, _ = run(t, "__complete", "install", "kserve", "--with", "n")
 	assert.Equal(t, ExitOK, code)
 	assert.Contains(t, out, "neo4j\tNeo4j")
+}
+
+// TestDocumentedExitCodes: every exit code docs/cli.md documents, through Execute against
+// a real API server.
+func TestDocumentedExitCodes(t *testing.T) {
+	startEnv(t)
+	ns := newNamespace(t)
+	applyPlatform(t, ns, lifecycle.FieldManager,
+		map[string]any{"name": "base", "version": "1.0.0"},
+		map[string]any{"name": "graph", "version": "2.0.0", "reason": "requested"})
+	conflicts := filepath.Join("testdata", "optional-conflict-catalog.yaml")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"ok", []string{"components", "--catalog", conflicts}, ExitOK, ""},
+		{"failure: no such platform namespace", []string{"-n", ns + "-none", "status"}, ExitFailure, "no Platform in namespace"},
+		{"invalid input", []string{"install", "nosuch", "--catalog", conflicts}, ExitInvalidInput, `unknown component "nosuch"`},
+		// The resolver's sentence says "accepts", as cobra's argument errors do: still 3.
+		{"unsatisfiable through an optional member", []string{"install", "hub", "--with", "graph", "--catalog", conflicts}, ExitUnsatisfiable, "hub accepts only graph ^1.0.0"},
+		{"unhealthy", []string{"status", "--check"}, ExitUnhealthy, "is not healthy"},
+		{"changes pending", []string{"uninstall", "graph", "--catalog", conflicts, "--dry-run", "--exit-code"}, ExitChangesPending, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-n", ns}, tt.args...)
+			code, _, errOut := run(t, args...)
+			assert.Equal(t, tt.code, code, errOut)
+			assert.Contains(t, errOut, tt.msg)
+			assert.NotContains(t, errOut, "--help' for usage", "only command-line errors get the usage hint")
+		})
+	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/lifecycle"
 )
@@ -52,21 +51,13 @@ install or upgrade runs), health, and the upgrade the catalog offers.
 // Validate checks the flags.
 func (o *ComponentsOptions) Validate() error { return ValidateOutput(o.Output, "") }
 
-// Run reads the Platform and the catalog and prints the components.
+// Run reads the platform view with the catalog and prints the components.
 func (o *ComponentsOptions) Run(ctx context.Context) error {
-	c, err := o.Client()
+	pv, err := o.readView(ctx, true)
 	if err != nil {
 		return err
 	}
-	p, err := o.FindPlatform(ctx, c)
-	if err != nil {
-		return err
-	}
-	cat, err := lifecycle.CatalogFor(ctx, o.Catalog, p)
-	if err != nil {
-		return err
-	}
-	view := NewComponentsView(p, cat, o.All)
+	view := NewComponentsView(pv, o.All)
 	if o.Output != "" {
 		return PrintData(o.Out, o.Output, view)
 	}
@@ -110,38 +101,33 @@ type ComponentRow struct {
 // categoryUnknown is the category of installed components the catalog does not have.
 const categoryUnknown = "unknown"
 
-// NewComponentsView joins the catalog, spec.components and the Platform's status.
-func NewComponentsView(p *openovav1alpha1.Platform, cat *catalog.Catalog, all bool) *ComponentsView {
-	v := &ComponentsView{Platform: p.Name, Catalog: cat.Source(), Components: []ComponentRow{}}
-	summary := map[string]openovav1alpha1.ComponentSummary{}
-	for _, s := range p.Status.Components {
-		summary[s.Name] = s
-	}
-	entries := map[string]*openovav1alpha1.PlatformComponent{}
-	for i := range p.Spec.Components {
-		entries[p.Spec.Components[i].Name] = &p.Spec.Components[i]
-	}
+// NewComponentsView joins the catalog, spec.components and the Component objects of the
+// platform view (read with its catalog).
+func NewComponentsView(pv *lifecycle.View, all bool) *ComponentsView {
+	cat := pv.Catalog
+	v := &ComponentsView{Platform: pv.Platform.Name, Catalog: cat.Source(), Components: []ComponentRow{}}
 	for _, comp := range cat.Components() {
-		e := entries[comp.Name]
-		if e == nil && !all {
+		st, installed := pv.Entry(comp.Name)
+		if !installed && !all {
 			continue
 		}
 		row := ComponentRow{Name: comp.Name, DisplayName: comp.DisplayName, Category: string(comp.Category), Description: comp.Description}
 		if newest := comp.Newest(false); newest != nil {
 			row.NewestVersion = newest.Version
 		}
-		if e != nil {
-			fillInstalled(&row, e, summary)
+		if installed {
+			fillInstalled(&row, st)
 		}
 		v.Components = append(v.Components, row)
 	}
 	var unknown []ComponentRow
-	for _, e := range p.Spec.Components {
+	for _, e := range pv.Platform.Spec.Components {
 		if _, ok := cat.Component(e.Name); ok {
 			continue
 		}
+		st, _ := pv.Entry(e.Name)
 		row := ComponentRow{Name: e.Name, Category: categoryUnknown}
-		fillInstalled(&row, &e, summary)
+		fillInstalled(&row, st)
 		unknown = append(unknown, row)
 	}
 	slices.SortFunc(unknown, func(a, b ComponentRow) int { return strings.Compare(a.Name, b.Name) })
@@ -149,18 +135,14 @@ func NewComponentsView(p *openovav1alpha1.Platform, cat *catalog.Catalog, all bo
 	return v
 }
 
-func fillInstalled(row *ComponentRow, e *openovav1alpha1.PlatformComponent, summary map[string]openovav1alpha1.ComponentSummary) {
+func fillInstalled(row *ComponentRow, st lifecycle.ComponentState) {
+	e := st.Entry
 	row.Installed, row.Enabled, row.DesiredVersion = true, e.IsEnabled(), e.Version
 	row.Reason = e.Reason
 	if row.Reason == "" {
 		row.Reason = catalog.ReasonRequested
 	}
-	if s, ok := summary[e.Name]; ok {
-		row.Version, row.Health, row.AvailableUpgrade = s.Version, s.Health, s.AvailableUpgrade
-	}
-	if row.Enabled && row.Health == "" {
-		row.Health = openovav1alpha1.HealthUnknown
-	}
+	row.Version, row.Health, row.AvailableUpgrade = st.Version, st.Health, st.AvailableUpgrade
 }
 
 var sectionTitles = map[string]string{

@@ -39,6 +39,22 @@ func (e *ExitError) Error() string { return e.Err.Error() }
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
+// UsageError is an error about the command line itself — an unknown command or flag, a
+// flag value that does not parse, the wrong number of arguments — raised by cobra's flag
+// parsing or a command's Args validator. It exits 2, with a hint to run --help.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &UsageError{Err: err}
+}
+
 // WithCode wraps err so the command exits with code.
 func WithCode(code int, err error) error {
 	if err == nil {
@@ -72,9 +88,10 @@ func ExitCode(err error) int {
 		config   *bootstrap.ValidationError
 		request  *lifecycle.InputError
 		health   *lifecycle.UnhealthyError
+		usage    *UsageError
 	)
 	switch {
-	case errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config), errors.As(err, &request):
+	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config), errors.As(err, &request):
 		return ExitInvalidInput
 	case errors.As(err, &conflict), errors.As(err, &cycle):
 		return ExitUnsatisfiable

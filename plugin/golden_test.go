@@ -112,6 +112,24 @@ func failedPlatform() *openovav1alpha1.Platform {
 	return p
 }
 
+// viewOf is the platform view of p with the Component objects its status summarises (one
+// per summary: the operator's state as the fixtures describe it).
+func viewOf(p *openovav1alpha1.Platform, cat *catalog.Catalog) *lifecycle.View {
+	v := &lifecycle.View{Platform: p, Objects: map[string]*openovav1alpha1.Component{}, Catalog: cat}
+	for _, s := range p.Status.Components {
+		c := &openovav1alpha1.Component{
+			ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: p.Namespace, Generation: 1},
+			Spec:       openovav1alpha1.ComponentSpec{Version: s.DesiredVersion},
+			Status:     openovav1alpha1.ComponentStatus{Version: s.Version, Health: s.Health, Endpoints: s.Endpoints, ObservedGeneration: 1},
+		}
+		if s.AvailableUpgrade != "" {
+			c.Status.AvailableUpgrade = &openovav1alpha1.AvailableUpgrade{Version: s.AvailableUpgrade}
+		}
+		v.Objects[s.Name] = c
+	}
+	return v
+}
+
 func newTestGlobal(out *bytes.Buffer) *GlobalOptions {
 	return NewGlobalOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: &bytes.Buffer{}})
 }
@@ -204,7 +222,7 @@ func TestStatusGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			v := NewStatusView(tt.p)
+			v := NewStatusView(viewOf(tt.p, nil))
 			require.NoError(t, printStatus(&out, palette{}, newTestGlobal(&out), v, refTime))
 			golden(t, "status-"+tt.name+".golden", out.Bytes())
 			out.Reset()
@@ -212,10 +230,10 @@ func TestStatusGolden(t *testing.T) {
 			golden(t, "status-"+tt.name+".json", out.Bytes())
 		})
 	}
-	assert.True(t, NewStatusView(aiHubPlatform()).Healthy)
-	assert.False(t, NewStatusView(failedPlatform()).Healthy)
-	assert.False(t, NewStatusView(notReconciled).Healthy)
-	assert.False(t, NewStatusView(fresh).Healthy)
+	assert.True(t, NewStatusView(viewOf(aiHubPlatform(), nil)).Healthy)
+	assert.False(t, NewStatusView(viewOf(failedPlatform(), nil)).Healthy)
+	assert.False(t, NewStatusView(viewOf(notReconciled, nil)).Healthy)
+	assert.False(t, NewStatusView(viewOf(fresh, nil)).Healthy)
 }
 
 func TestComponentsGolden(t *testing.T) {
@@ -240,7 +258,7 @@ func TestComponentsGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			v := NewComponentsView(tt.p, cat, tt.all)
+			v := NewComponentsView(viewOf(tt.p, cat), tt.all)
 			require.NoError(t, printComponents(&out, palette{on: tt.color}, v))
 			golden(t, "components-"+tt.name+".golden", out.Bytes())
 			if !tt.color {

@@ -5,6 +5,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -30,6 +31,7 @@ var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdUpgrade,
 	NewCmdStatus,
 	NewCmdCheck,
+	NewCmdDashboard,
 	NewCmdVersion,
 	NewCmdCompletion,
 }
@@ -55,48 +57,57 @@ dependencies from the catalog before anything is written to the cluster.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return WithCode(ExitInvalidInput, err) })
+	// Errors about the command line are invalid input by their origin, never by their
+	// text: cobra's flag errors go through the flag error func, argument errors through
+	// every command's Args validator.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	g.AddFlags(root.PersistentFlags())
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd(g))
 	}
+	wrapArgs(root)
 	return root
+}
+
+// wrapArgs makes the Args validator of cmd and every command below it return a usage
+// error (exit 2 with a usage hint). Commands without a validator get cobra's default
+// (which rejects unknown subcommands of a command that has subcommands).
+func wrapArgs(cmd *cobra.Command) {
+	validate := cmd.Args
+	if validate == nil && cmd.HasSubCommands() {
+		validate = cobra.NoArgs
+	}
+	if validate != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error { return usageError(validate(c, args)) }
+	}
+	for _, sub := range cmd.Commands() {
+		wrapArgs(sub)
+	}
 }
 
 // Execute runs the command line and returns the exit code, having printed the error (once)
 // on stderr.
 func Execute(ctx context.Context, args []string, streams genericiooptions.IOStreams) int {
-	root := NewRootCmd(streams)
+	return execute(ctx, NewRootCmd(streams), args, streams)
+}
+
+func execute(ctx context.Context, root *cobra.Command, args []string, streams genericiooptions.IOStreams) int {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	code := ExitCode(err)
-	if isUsageError(err) {
-		code = ExitInvalidInput
-	}
 	msg := strings.TrimSpace(err.Error())
 	if msg == "" {
 		return code
 	}
 	fmt.Fprintf(streams.ErrOut, "Error: %s\n", msg)
-	if code == ExitInvalidInput && cmd != nil && isUsageError(err) {
+	var usage *UsageError
+	if cmd != nil && errors.As(err, &usage) {
 		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
-}
-
-// isUsageError reports cobra's own errors about the command line (unknown commands,
-// wrong argument counts), which are invalid input.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // GlobalOptions are the flags every command shares.

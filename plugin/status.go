@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/lifecycle"
 )
 
 // StatusOptions are the options of kubectl openova status.
@@ -32,7 +34,7 @@ func NewCmdStatus(g *GlobalOptions) *cobra.Command {
 		Short: "Show the platform's health, upgrades, alerts and links",
 		Long: `Show the platform at a glance: its phase, the share of healthy components, the upgrades
 available, active alerts (such as failed upgrades that were rolled back) and the quick
-links of its components. Everything comes from the Platform's status, in one request.
+links of its components, from one read of the Platform and its Components.
 
 With --check the command exits with code 4 unless the platform is healthy: phase Ready,
 every component healthy, no alert, and the status describes the latest spec.`,
@@ -57,17 +59,13 @@ every component healthy, no alert, and the status describes the latest spec.`,
 // Validate checks the flags.
 func (o *StatusOptions) Validate() error { return ValidateOutput(o.Output, "") }
 
-// Run reads the Platform and prints its status.
+// Run reads the platform view and prints its status.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	c, err := o.Client()
+	pv, err := o.readView(ctx, false)
 	if err != nil {
 		return err
 	}
-	p, err := o.FindPlatform(ctx, c)
-	if err != nil {
-		return err
-	}
-	view := NewStatusView(p)
+	view := NewStatusView(pv)
 	if o.Output != "" {
 		err = PrintData(o.Out, o.Output, view)
 	} else {
@@ -77,7 +75,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if o.Check && !view.Healthy {
-		return Errorf(ExitUnhealthy, "platform %s is not healthy: %s", p.Name, strings.Join(view.Problems, "; "))
+		return Errorf(ExitUnhealthy, "platform %s is not healthy: %s", view.Platform, strings.Join(view.Problems, "; "))
 	}
 	return nil
 }
@@ -101,13 +99,19 @@ type StatusView struct {
 	Reconciled bool `json:"reconciled"`
 	// HealthPercent is healthy components as a percentage of enabled ones.
 	HealthPercent int32 `json:"healthPercent"`
-	// ComponentCount counts enabled components; HealthyCount the healthy ones.
+	// ComponentCount counts enabled components; HealthyCount those Healthy at their
+	// desired version.
 	ComponentCount int32 `json:"componentCount"`
 	HealthyCount   int32 `json:"healthyCount"`
 	// UpgradesAvailable counts components with a newer version allowed.
 	UpgradesAvailable int32 `json:"upgradesAvailable"`
-	// Components summarise every enabled component.
+	// Components summarise every enabled component (one per entry of spec.components).
+	// Counts, percentage and this list come from the same read of the Platform and its
+	// Component objects, so they agree.
 	Components []openovav1alpha1.ComponentSummary `json:"components"`
+	// Removing are Component objects no enabled entry asks for any more, which the
+	// operator has yet to remove.
+	Removing []openovav1alpha1.ComponentSummary `json:"removing,omitempty"`
 	// Alerts are the platform's active problems.
 	Alerts []openovav1alpha1.Alert `json:"alerts"`
 	// Links are the endpoints of the components.
@@ -122,36 +126,39 @@ type Link struct {
 	URL       string `json:"url"`
 }
 
-// NewStatusView summarises a Platform's status.
-func NewStatusView(p *openovav1alpha1.Platform) *StatusView {
+// NewStatusView summarises the platform view: the operator's phase, message and alerts
+// from the Platform's status; the components, their counts and percentage from the
+// entries of spec.components joined with the Component objects.
+func NewStatusView(pv *lifecycle.View) *StatusView {
+	p := pv.Platform
 	st := p.Status
+	h := pv.Health()
 	v := &StatusView{
 		Platform: p.Name, Namespace: p.Namespace, Domain: p.Spec.Organization.Domain,
-		Phase: st.Phase, Reconciled: st.ObservedGeneration == p.Generation && st.Phase != "",
-		HealthPercent: st.HealthPercent, ComponentCount: st.ComponentCount, UpgradesAvailable: st.UpgradesAvailable,
-		Components: st.Components, Alerts: st.Alerts, Links: []Link{}, LastUpdateCheck: st.LastUpdateCheck,
-	}
-	if v.Components == nil {
-		v.Components = []openovav1alpha1.ComponentSummary{}
+		Phase: st.Phase, Reconciled: pv.Reconciled(),
+		HealthPercent: h.Percent, ComponentCount: h.Components, HealthyCount: h.Delivered, UpgradesAvailable: h.UpgradesAvailable,
+		Components: []openovav1alpha1.ComponentSummary{}, Alerts: st.Alerts, Links: []Link{}, LastUpdateCheck: st.LastUpdateCheck,
 	}
 	if v.Alerts == nil {
 		v.Alerts = []openovav1alpha1.Alert{}
 	}
-	for _, cond := range st.Conditions {
-		if cond.Type == openovav1alpha1.ReadyCondition {
-			v.Message = cond.Message
-		}
+	if cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition); cond != nil {
+		v.Message = cond.Message
 	}
 	var notHealthy []string
-	for _, c := range st.Components {
-		if c.Health == openovav1alpha1.HealthHealthy && c.Version == c.DesiredVersion {
-			v.HealthyCount++
-		} else {
+	for _, c := range pv.Components() {
+		v.Components = append(v.Components, c.ComponentSummary)
+		if !c.Delivered() {
 			notHealthy = append(notHealthy, c.Name)
 		}
 		for _, url := range c.Endpoints {
 			v.Links = append(v.Links, Link{Component: c.Name, URL: url})
 		}
+	}
+	var removing []string
+	for _, c := range pv.Removing() {
+		v.Removing = append(v.Removing, c.ComponentSummary)
+		removing = append(removing, c.Name)
 	}
 	switch {
 	case st.Phase == "":
@@ -163,7 +170,10 @@ func NewStatusView(p *openovav1alpha1.Platform) *StatusView {
 		v.Problems = append(v.Problems, "phase "+st.Phase)
 	}
 	if len(notHealthy) > 0 {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d of %d components not healthy (%s)", len(notHealthy), len(st.Components), strings.Join(notHealthy, ", ")))
+		v.Problems = append(v.Problems, fmt.Sprintf("%d of %d components not healthy (%s)", len(notHealthy), h.Components, strings.Join(notHealthy, ", ")))
+	}
+	if len(removing) > 0 {
+		v.Problems = append(v.Problems, fmt.Sprintf("%s still to remove (%s)", plural(len(removing), "component"), strings.Join(removing, ", ")))
 	}
 	if n := len(st.Alerts); n > 0 {
 		v.Problems = append(v.Problems, plural(n, "alert"))
@@ -241,18 +251,18 @@ func printStatus(w io.Writer, pal palette, g *GlobalOptions, v *StatusView, now 
 			unhealthy = append(unhealthy, c)
 		}
 	}
-	if len(unhealthy) > 0 {
+	if len(unhealthy) > 0 || len(v.Removing) > 0 {
 		b.WriteString("\nNEEDS ATTENTION\n")
 		t := &table{indent: "  "}
 		for _, c := range unhealthy {
-			version := c.Version
-			if version == "" {
-				version = "-"
-			}
+			version := orDash(c.Version)
 			if c.DesiredVersion != "" && c.DesiredVersion != c.Version {
 				version += " → " + c.DesiredVersion
 			}
 			t.add(txt(c.Name), txt(version), styled(orUnknown(c.Health), pal.health))
+		}
+		for _, c := range v.Removing {
+			t.add(txt(c.Name), txt(orDash(c.Version)+" → removed"), styled("being removed", pal.yellow))
 		}
 		_ = t.write(&b)
 	}
@@ -266,6 +276,13 @@ func printStatus(w io.Writer, pal palette, g *GlobalOptions, v *StatusView, now 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func orUnknown(h string) string {

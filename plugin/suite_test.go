@@ -145,3 +145,18 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	code := Execute(context.Background(), all, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 	return code, out.String(), errOut.String()
 }
+
+// createComponent creates the Component the operator would make for an entry of platform
+// acme, with the status the operator would report: name Healthy (or health) at version.
+func createComponent(t *testing.T, ns, name, version, health string) {
+	t.Helper()
+	ctx := context.Background()
+	c := &openovav1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{openovav1alpha1.PlatformLabel: "acme"}},
+		Spec: openovav1alpha1.ComponentSpec{Version: version, Category: "mandatory", TargetNamespace: name,
+			Chart: &openovav1alpha1.ChartRef{Repository: "http://127.0.0.1:1/charts", Name: name, Version: version}},
+	}
+	require.NoError(t, k8s.Create(ctx, c))
+	c.Status = openovav1alpha1.ComponentStatus{Version: version, Health: health, ObservedGeneration: c.Generation}
+	require.NoError(t, k8s.Status().Update(ctx, c))
+}

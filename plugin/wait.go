@@ -18,13 +18,14 @@ import (
 // progress on Out: one line per change of state, and on a terminal a spinner line with
 // what is still pending.
 type waiter struct {
-	Client    client.Reader
-	Namespace string
-	Platform  string
-	Out       io.Writer
-	TTY       bool
-	Interval  time.Duration
-	Now       func() time.Time
+	Client     client.Reader
+	Namespace  string
+	Platform   string
+	Generation int64
+	Out        io.Writer
+	TTY        bool
+	Interval   time.Duration
+	Now        func() time.Time
 }
 
 // wait follows targets until they are done, one fails, or timeout passes; failures and
@@ -39,7 +40,7 @@ func (w *waiter) wait(ctx context.Context, targets []lifecycle.Target, timeout t
 	start := w.Now()
 	spin := newSpinner(w.Out, w.TTY)
 	defer spin.stop()
-	lw := &lifecycle.Waiter{Client: w.Client, Namespace: w.Namespace, Platform: w.Platform, Interval: w.Interval,
+	lw := &lifecycle.Waiter{Client: w.Client, Namespace: w.Namespace, Platform: w.Platform, Generation: w.Generation, Interval: w.Interval,
 		OnState:   func(t lifecycle.Target, s lifecycle.TargetState) { spin.println(progressLine(t, s)) },
 		OnPending: func(pending []string) { spin.status("waiting for " + strings.Join(pending, ", ")) },
 	}

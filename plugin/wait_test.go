@@ -17,11 +17,22 @@ import (
 )
 
 // scripted is a client.Reader whose List returns one scripted list per call (the last one
-// from then on): the operator's progress, poll by poll.
+// from then on): the operator's progress, poll by poll. Get returns platform (a Platform
+// the operator has not reported on when nil).
 type scripted struct {
 	client.Reader
-	polls [][]openovav1alpha1.Component
-	n     int
+	polls    [][]openovav1alpha1.Component
+	n        int
+	platform *openovav1alpha1.Platform
+}
+
+func (s *scripted) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	p := s.platform
+	if p == nil {
+		p = &openovav1alpha1.Platform{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
+	}
+	p.DeepCopyInto(obj.(*openovav1alpha1.Platform))
+	return nil
 }
 
 func (s *scripted) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
@@ -95,4 +106,57 @@ func TestWaitProgressGolden(t *testing.T) {
 	require.NoError(t, w.wait(context.Background(), []lifecycle.Target{{Name: "ai-hub", Version: "1.0.0"}}, time.Minute))
 	assert.Contains(t, out.String(), "\r\x1b[K⠋ waiting for ai-hub (Progressing)")
 	assert.Contains(t, out.String(), "\r\x1b[K✔ ai-hub 1.0.0 is Healthy\n")
+}
+
+// TestWaitEndsOnATerminalProblem: --wait ends at once, exit 4, with the reason and message
+// the operator reports, instead of waiting out its timeout: the README demo's case (the
+// Platform Failed with UnknownVersion while the Component stays at its old version), and a
+// Component that is Stalled.
+func TestWaitEndsOnATerminalProblem(t *testing.T) {
+	failedPlatform := &openovav1alpha1.Platform{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "openova-system", Generation: 7},
+		Status: openovav1alpha1.PlatformStatus{Phase: openovav1alpha1.PhaseFailed, ObservedGeneration: 7,
+			Conditions: []metav1.Condition{{Type: openovav1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: openovav1alpha1.UnknownVersionReason,
+				Message: "grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"}}},
+	}
+	olderStatus := failedPlatform.DeepCopy()
+	olderStatus.Status.ObservedGeneration = 6
+	stalled := component("grafana", "11.4.0", "11.3.0", "Degraded", "", "")
+	stalled.Status.Conditions = []metav1.Condition{{Type: "Stalled", Status: metav1.ConditionTrue, Reason: "InstallFailed",
+		Message: "Helm install failed for release monitoring/grafana: chart not found"}}
+	tests := []struct {
+		name     string
+		platform *openovav1alpha1.Platform
+		comp     openovav1alpha1.Component
+		reason   string
+		message  string
+	}{
+		{"platform failed for the written generation", failedPlatform, component("grafana", "11.3.0", "11.3.0", "Healthy", "", ""),
+			openovav1alpha1.UnknownVersionReason, "platform acme cannot be delivered (UnknownVersion): grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"},
+		{"component stalled", nil, stalled, "InstallFailed", "Helm install failed for release monitoring/grafana: chart not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			w := &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{tt.comp}}, platform: tt.platform},
+				Namespace: "openova-system", Platform: "acme", Generation: 7, Out: &out, Interval: time.Millisecond}
+			err := w.wait(context.Background(), []lifecycle.Target{{Name: "grafana", Version: "11.4.0"}}, 2*time.Second)
+			require.Error(t, err)
+			assert.Equal(t, ExitUnhealthy, ExitCode(err))
+			var unhealthy *lifecycle.UnhealthyError
+			require.ErrorAs(t, err, &unhealthy)
+			assert.False(t, unhealthy.Timeout, "ends at once, not at the timeout")
+			assert.Equal(t, tt.reason, unhealthy.Reason)
+			assert.Equal(t, tt.message, err.Error())
+		})
+	}
+
+	// A Failed status about an older generation does not end the wait: the operator has
+	// not seen the change yet.
+	w := &waiter{Client: &scripted{polls: [][]openovav1alpha1.Component{{component("grafana", "11.3.0", "11.3.0", "Healthy", "", "")}}, platform: olderStatus},
+		Namespace: "openova-system", Platform: "acme", Generation: 7, Out: &bytes.Buffer{}, Interval: time.Millisecond}
+	err := w.wait(context.Background(), []lifecycle.Target{{Name: "grafana", Version: "11.4.0"}}, 50*time.Millisecond)
+	var unhealthy *lifecycle.UnhealthyError
+	require.ErrorAs(t, err, &unhealthy)
+	assert.True(t, unhealthy.Timeout)
 }

@@ -269,7 +269,8 @@ type ComponentStatus struct {
 	// +kubebuilder:validation:MaxItems=32
 	Parts []PartStatus `json:"parts,omitempty"`
 
-	// conditions: Ready, Progressing, UpgradeFailed, UpgradeScheduled.
+	// conditions: Ready, Progressing, UpgradeFailed, UpgradeScheduled, and kstatus'
+	// Reconciling and Stalled.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -280,7 +281,9 @@ type ComponentStatus struct {
 	// +optional
 	LastReconciled *metav1.Time `json:"lastReconciled,omitempty"`
 
-	// observedGeneration is the generation of the spec this status describes.
+	// observedGeneration is the generation of the last spec the operator reconciled without
+	// error (its Flux objects applied). Ready=True with observedGeneration equal to
+	// metadata.generation means the component runs spec.version.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }

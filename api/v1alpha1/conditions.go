@@ -15,6 +15,14 @@ const (
 	// UpgradeScheduledCondition is True on a Component whose desired version waits for its
 	// not-before time or the Platform's maintenance window.
 	UpgradeScheduledCondition = "UpgradeScheduled"
+	// ReconcilingCondition (kstatus) is True while the object is on its way to Ready: an
+	// install or upgrade in flight, a HelmRelease not yet observed by Flux. kstatus consumers
+	// (kubectl wait on kstatus, Flux health checks, cli-utils) read it as InProgress.
+	ReconcilingCondition = "Reconciling"
+	// StalledCondition (kstatus) is True when the object will not become Ready without a
+	// change: an entry the catalog lacks, a failed upgrade Flux rolled back, a failed
+	// install. Its reason is the terminal reason (the same as Ready's).
+	StalledCondition = "Stalled"
 )
 
 // Condition reasons.
@@ -32,14 +40,22 @@ const (
 	FluxNotInstalledReason = "FluxNotInstalled"
 	// CatalogUnavailableReason: the catalog named by spec.catalog could not be loaded.
 	CatalogUnavailableReason = "CatalogUnavailable"
-	// UnknownComponentReason: an entry of spec.components names a component the catalog lacks.
+	// UnknownComponentReason: an entry of spec.components names a component the catalog lacks,
+	// even after the operator reloaded the catalog. Terminal: only a spec or catalog change
+	// helps. Reported on the entry (status.components[].reason), in an alert and on Ready.
 	UnknownComponentReason = "UnknownComponent"
-	// UnknownVersionReason: an entry of spec.components names a version the catalog lacks.
+	// UnknownVersionReason: an entry of spec.components names a version the catalog lacks,
+	// even after the operator reloaded the catalog. Terminal, reported like UnknownComponent;
+	// the entry's Component stays as it was, the other entries are delivered.
 	UnknownVersionReason = "UnknownVersion"
+	// InvalidEntryReason: the catalog's templates for an entry (its endpoints) do not render
+	// with the Platform's values. Terminal, reported like UnknownComponent.
+	InvalidEntryReason = "InvalidEntry"
 	// ConstraintViolationReason: the set of spec.components breaks a catalog constraint
 	// (a client wrote the Platform without resolving it first).
 	ConstraintViolationReason = "ConstraintViolation"
 	// ComponentConflictReason: a Component of that name already belongs to another Platform.
+	// Terminal, reported on the entry like UnknownComponent.
 	ComponentConflictReason = "ComponentConflict"
 	// InstallFailedReason: Flux could not install the component.
 	InstallFailedReason = "InstallFailed"
@@ -88,6 +104,15 @@ const (
 	PlatformLabel = "openova.io/platform"
 	// ComponentLabel on Flux objects names the Component they deliver.
 	ComponentLabel = "openova.io/component"
-	// DefaultNamespace is where Platforms live unless told otherwise.
+	// AvailableUpgradeAnnotation on a Component carries the Platform reconciler's upgrade
+	// check for it (JSON of AvailableUpgrade; absent when there is none). The Platform
+	// reconciler, which holds the catalog and the whole set, writes it with the Component's
+	// spec; the Component reconciler, the only writer of Component status, copies it into
+	// status.availableUpgrade.
+	AvailableUpgradeAnnotation = "openova.io/available-upgrade"
+	// DefaultNamespace is where Platforms live unless told otherwise, and where the operator
+	// runs.
 	DefaultNamespace = "openova-system"
+	// FluxNamespace is where Flux's controllers run.
+	FluxNamespace = "flux-system"
 )

@@ -209,7 +209,7 @@ type PlatformStatus struct {
 	// +kubebuilder:validation:Enum=Pending;Progressing;Ready;Degraded;Failed
 	Phase string `json:"phase,omitempty"`
 
-	// conditions: Ready, Progressing, Degraded.
+	// conditions: Ready, Progressing, Degraded, and kstatus' Reconciling and Stalled.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -254,7 +254,10 @@ type PlatformStatus struct {
 	// +optional
 	LastReconciled *metav1.Time `json:"lastReconciled,omitempty"`
 
-	// observedGeneration is the generation of the spec this status describes.
+	// observedGeneration is the generation of the last spec the operator reconciled without
+	// error: its Components applied (or a problem reported as terminal). It is not written
+	// when a reconcile failed (catalog unreachable, an API error), so a status whose
+	// observedGeneration lags describes an older spec.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
@@ -272,6 +275,21 @@ type ComponentSummary struct {
 	// health of the component: Healthy, Progressing, Degraded, Failed or Unknown.
 	// +optional
 	Health string `json:"health,omitempty"`
+	// ready is true when the component is delivered at desiredVersion and healthy, as
+	// observed for its current generation.
+	// +optional
+	Ready bool `json:"ready,omitempty"`
+	// reason says why the entry is not ready, as a condition reason: Progressing,
+	// Degraded, UpgradeRolledBack, UpgradeScheduled, or a problem of the entry itself
+	// (UnknownComponent, UnknownVersion, InvalidEntry, ComponentConflict) that stops its
+	// delivery and nothing else. Empty when ready.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Reason string `json:"reason,omitempty"`
+	// message explains reason for a human.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 	// availableUpgrade is the newest version the catalog allows, if newer than version.
 	// +optional
 	AvailableUpgrade string `json:"availableUpgrade,omitempty"`

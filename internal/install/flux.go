@@ -8,12 +8,13 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/manifests"
 )
 
 // FluxNamespace is where bootstrap installs Flux.
-const FluxNamespace = "flux-system"
+const FluxNamespace = openovav1alpha1.FluxNamespace
 
 // FluxObjects returns the Flux CRDs and the source- and helm-controller of the pinned Flux
 // version.

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/manifests"
 )
@@ -26,7 +27,7 @@ const (
 	// FieldManager is the field manager of everything installed here.
 	FieldManager = "kubectl-openova"
 	// Namespace is where the operator runs.
-	Namespace = "openova-system"
+	Namespace = openovav1alpha1.DefaultNamespace
 	// DeploymentName is the operator's Deployment.
 	DeploymentName = "openova-operator"
 )

@@ -1,6 +1,7 @@
-// Package kube holds small Kubernetes helpers shared by the CLI, bootstrap and tests:
-// decoding multi-document YAML, server-side apply of unstructured objects, and waiting for
-// CRDs to be established.
+// Package kube holds small Kubernetes helpers shared by the operator, the CLI, bootstrap
+// and tests: decoding multi-document YAML, the one server-side apply (ApplyObject, Apply),
+// JSON equality of API values, client rate defaults, and waiting for CRDs to be
+// established.
 package kube
 
 import (
@@ -77,15 +78,84 @@ func ReadFS(fsys fs.FS, dir string) ([]*unstructured.Unstructured, error) {
 }
 
 // Apply server-side applies every object with the given field manager, forcing ownership of
-// the fields it sets (the manifests are the source of truth for them).
+// the fields it sets (the manifests are the source of truth for them). The objects are not
+// changed.
 func Apply(ctx context.Context, c client.Client, fieldManager string, objs ...*unstructured.Unstructured) error {
 	for _, o := range objs {
-		o = o.DeepCopy()
-		o.SetResourceVersion("")
-		o.SetManagedFields(nil)
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
-			return fmt.Errorf("apply %s %s: %w", o.GetKind(), objectName(o), err)
+		if err := ApplyObject(ctx, c, fieldManager, o.DeepCopy()); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// ApplyOption changes how ApplyObject applies.
+type ApplyOption func(*applyOptions)
+
+type applyOptions struct {
+	noForce, dryRun, keepResourceVersion bool
+}
+
+// WithoutForce leaves the fields other field managers own to them: applying a different
+// value fails with a conflict instead of taking the field over.
+func WithoutForce() ApplyOption { return func(o *applyOptions) { o.noForce = true } }
+
+// WithDryRun makes the API server answer with what it would store, storing nothing.
+func WithDryRun() ApplyOption { return func(o *applyOptions) { o.dryRun = true } }
+
+// WithResourceVersion sends the object's resourceVersion, so the apply fails with a
+// conflict when the object changed since it was read (optimistic locking).
+func WithResourceVersion() ApplyOption { return func(o *applyOptions) { o.keepResourceVersion = true } }
+
+// ApplyObject is the repository's one server-side apply: it applies obj (a typed object or
+// an *unstructured.Unstructured) with fieldManager, forcing ownership of the fields it sets
+// unless told otherwise, and fills obj with what the API server answered — the object as it
+// is now, with its new generation and its current status — so a caller never judges the
+// object from a cache that has not seen its own write yet. A typed object is sent without
+// status and creationTimestamp; its apiVersion and kind come from the client's scheme when
+// unset. resourceVersion and managedFields are not sent (see WithResourceVersion).
+func ApplyObject(ctx context.Context, c client.Client, fieldManager string, obj client.Object, opts ...ApplyOption) error {
+	var o applyOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	u, isUnstructured := obj.(*unstructured.Unstructured)
+	if !isUnstructured {
+		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if err != nil {
+			return fmt.Errorf("apply %T %s: %w", obj, obj.GetName(), err)
+		}
+		u = &unstructured.Unstructured{Object: raw}
+		unstructured.RemoveNestedField(u.Object, "status")
+		unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+		if u.GetKind() == "" || u.GetAPIVersion() == "" {
+			gvk, err := c.GroupVersionKindFor(obj)
+			if err != nil {
+				return fmt.Errorf("apply %T %s: %w", obj, obj.GetName(), err)
+			}
+			u.SetGroupVersionKind(gvk)
+		}
+	}
+	if !o.keepResourceVersion {
+		u.SetResourceVersion("")
+	}
+	u.SetManagedFields(nil)
+	kind, name := u.GetKind(), objectName(u)
+	applyOpts := []client.ApplyOption{client.FieldOwner(fieldManager)}
+	if !o.noForce {
+		applyOpts = append(applyOpts, client.ForceOwnership)
+	}
+	if o.dryRun {
+		applyOpts = append(applyOpts, client.DryRunAll)
+	}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), applyOpts...); err != nil {
+		return fmt.Errorf("apply %s %s: %w", kind, name, err)
+	}
+	if isUnstructured {
+		return nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+		return fmt.Errorf("apply %s %s: read the answer: %w", kind, name, err)
 	}
 	return nil
 }

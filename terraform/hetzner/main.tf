@@ -11,19 +11,19 @@ terraform {
   required_providers {
     hcloud = {
       source  = "hetznercloud/hcloud"
-      version = "~> 1.52"
+      version = "~> 1.68.0"
     }
     tls = {
       source  = "hashicorp/tls"
-      version = "~> 4.0"
+      version = "~> 4.2.0"
     }
     random = {
       source  = "hashicorp/random"
-      version = "~> 3.6"
+      version = "~> 3.9.0"
     }
     wireguard = {
       source  = "OJFord/wireguard"
-      version = "~> 0.4"
+      version = "~> 0.4.0"
     }
   }
 }
@@ -31,10 +31,8 @@ terraform {
 provider "hcloud" {}
 
 locals {
-  node_size          = var.node_size != "" ? var.node_size : "cx32"
-  control_plane_size = lookup(var.provider_settings, "control_plane_size", "cx22")
-  image              = lookup(var.provider_settings, "image", "ubuntu-24.04")
-  admin_cidrs        = split(",", lookup(var.provider_settings, "admin_cidrs", "0.0.0.0/0,::/0"))
+  image       = lookup(var.provider_settings, "image", "ubuntu-24.04")
+  admin_cidrs = split(",", lookup(var.provider_settings, "admin_cidrs", "0.0.0.0/0,::/0"))
 
   # k3s follows a release channel (v1.33) or an exact release (v1.33.2+k3s1).
   k3s_install_env = (
@@ -43,22 +41,18 @@ locals {
     "INSTALL_K3S_VERSION=v${var.kubernetes_version}+k3s1"
   )
 
-  network_zones = {
-    fsn1 = "eu-central"
-    nbg1 = "eu-central"
-    hel1 = "eu-central"
-    ash  = "us-east"
-    hil  = "us-west"
-    sin  = "ap-southeast"
+  # Server types by network zone: the cost-optimized CX line (cx23, cx33) is sold in the
+  # EU locations only; elsewhere the CPX line (cpx22, cpx32). The cx22/cx32 generation can
+  # no longer be ordered. data.hcloud_server_type checks the choice is available.
+  default_sizes = {
+    eu-central = { control_plane = "cx23", node = "cx33" }
+    other      = { control_plane = "cpx22", node = "cpx32" }
   }
-  datacenters = {
-    fsn1 = "fsn1-dc14"
-    nbg1 = "nbg1-dc3"
-    hel1 = "hel1-dc2"
-    ash  = "ash-dc1"
-    hil  = "hil-dc1"
-    sin  = "sin-dc1"
-  }
+
+  # Cilium is the CNI (k3s runs without flannel and its network policy controller); k3s
+  # installs it at boot, before anything that needs pod networking. The version is the
+  # catalog's newest cilium (a test keeps them equal).
+  cilium_version = lookup(var.provider_settings, "cilium_version", "1.17.1")
 
   labels = merge(var.labels, {
     "openova.io/organization" = var.organization
@@ -67,24 +61,27 @@ locals {
 
   mesh = length(var.regions) == 2
 
-  # Address plan per region (index i in var.regions): network 10.(10+10i).0.0/16 with the
-  # nodes in its first /24, pods 10.(100+2i).0.0/16, services 10.(101+2i).0.0/16, and the
-  # WireGuard address 10.255.0.(1+i).
+  # Address plan per region (index i in var.regions): every region's network spans
+  # 10.0.0.0/8, its nodes' subnet is 10.(10+10i).0.0/16, so the peer's subnet lies inside
+  # the network's range and can be a route destination (Hetzner requires a route's
+  # destination to be a subnet of the network's ip_range, outside its subnets). Pods
+  # 10.(100+2i).0.0/16, services 10.(101+2i).0.0/16, WireGuard address 10.255.0.(1+i).
+  network_cidr = "10.0.0.0/8"
   regions = {
     for i, r in var.regions : r.name => {
-      index          = i
-      role           = r.role
-      prefix         = "${var.organization}-${r.name}"
-      network_zone   = lookup(local.network_zones, r.name, "eu-central")
-      datacenter     = lookup(var.provider_settings, "datacenter_${r.name}", lookup(local.datacenters, r.name, "${r.name}-dc1"))
-      network_cidr   = cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i)
-      nodes_cidr     = cidrsubnet(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 8, 0)
-      cluster_cidr   = cidrsubnet("10.0.0.0/8", 8, 100 + 2 * i)
-      service_cidr   = cidrsubnet("10.0.0.0/8", 8, 101 + 2 * i)
-      control_ip     = cidrhost(cidrsubnet(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 8, 0), 2)
-      load_balancer  = cidrhost(cidrsubnet(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 8, 0), 254)
-      wireguard_ip   = "10.255.0.${1 + i}"
-      wireguard_peer = local.mesh ? var.regions[1 - i].name : ""
+      index              = i
+      role               = r.role
+      prefix             = "${var.organization}-${r.name}"
+      network_zone       = data.hcloud_location.region[r.name].network_zone
+      nodes_cidr         = cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i)
+      cluster_cidr       = cidrsubnet("10.0.0.0/8", 8, 100 + 2 * i)
+      service_cidr       = cidrsubnet("10.0.0.0/8", 8, 101 + 2 * i)
+      control_ip         = cidrhost(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 2)
+      load_balancer      = cidrhost(cidrsubnet("10.0.0.0/8", 8, 10 + 10 * i), 254)
+      wireguard_ip       = "10.255.0.${1 + i}"
+      wireguard_peer     = local.mesh ? var.regions[1 - i].name : ""
+      control_plane_size = lookup(var.provider_settings, "control_plane_size", local.default_sizes[data.hcloud_location.region[r.name].network_zone == "eu-central" ? "eu-central" : "other"].control_plane)
+      node_size          = var.node_size != "" ? var.node_size : local.default_sizes[data.hcloud_location.region[r.name].network_zone == "eu-central" ? "eu-central" : "other"].node
     }
   }
 
@@ -94,9 +91,29 @@ locals {
         region = r.name
         name   = "${local.regions[r.name].prefix}-worker-${n + 1}"
         ip     = cidrhost(local.regions[r.name].nodes_cidr, 10 + n)
+        size   = local.regions[r.name].node_size
       }
     }
   ]...)
+}
+
+data "hcloud_location" "region" {
+  for_each = toset([for r in var.regions : r.name])
+
+  name = each.key
+}
+
+# Each server type the module orders, to check it is sold in the region's location.
+data "hcloud_server_type" "control_plane" {
+  for_each = local.regions
+
+  name = each.value.control_plane_size
+}
+
+data "hcloud_server_type" "node" {
+  for_each = local.regions
+
+  name = each.value.node_size
 }
 
 resource "hcloud_ssh_key" "admin" {

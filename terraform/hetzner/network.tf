@@ -2,7 +2,7 @@ resource "hcloud_network" "region" {
   for_each = local.regions
 
   name     = each.value.prefix
-  ip_range = each.value.network_cidr
+  ip_range = local.network_cidr
   labels   = local.labels
 }
 
@@ -15,13 +15,14 @@ resource "hcloud_network_subnet" "nodes" {
   ip_range     = each.value.nodes_cidr
 }
 
-# Traffic for the other region leaves through this region's control plane, the WireGuard
-# gateway.
+# Traffic for the other region's nodes leaves through this region's control plane, the
+# WireGuard gateway. The destination is a subnet of this network's ip_range and overlaps
+# none of its subnets, as Hetzner requires (hcloud docs, resources/network_route.md).
 resource "hcloud_network_route" "mesh" {
   for_each = local.mesh ? local.regions : {}
 
   network_id  = hcloud_network.region[each.key].id
-  destination = local.regions[each.value.wireguard_peer].network_cidr
+  destination = local.regions[each.value.wireguard_peer].nodes_cidr
   gateway     = each.value.control_ip
 
   depends_on = [hcloud_server.control_plane]

@@ -1,5 +1,5 @@
 locals {
-  api_endpoints = { for k, r in local.regions : k => "https://${hcloud_load_balancer.region[k].ipv4}:6443" }
+  api_endpoints = { for k, r in local.regions : k => "https://${hcloud_primary_ip.control_plane[k].ip_address}:6443" }
 
   kubeconfigs = {
     for k, r in local.regions : k => yamlencode({
@@ -40,7 +40,7 @@ output "kubeconfigs" {
 }
 
 output "api_endpoints" {
-  description = "Kubernetes API URL per region (through the load balancer)."
+  description = "Kubernetes API URL per region: the control plane's primary IP, reachable from admin_cidrs only."
   value       = local.api_endpoints
 }
 

@@ -2,7 +2,7 @@ resource "hcloud_server" "control_plane" {
   for_each = local.regions
 
   name         = "${each.value.prefix}-control-plane"
-  server_type  = local.control_plane_size
+  server_type  = each.value.control_plane_size
   image        = local.image
   location     = each.key
   ssh_keys     = hcloud_ssh_key.admin[*].id
@@ -29,7 +29,8 @@ resource "hcloud_server" "control_plane" {
     node_ip        = each.value.control_ip
     cluster_cidr   = each.value.cluster_cidr
     service_cidr   = each.value.service_cidr
-    tls_sans       = [hcloud_load_balancer.region[each.key].ipv4, hcloud_primary_ip.control_plane[each.key].ip_address, each.value.load_balancer]
+    tls_sans       = [hcloud_primary_ip.control_plane[each.key].ip_address, each.value.control_ip]
+    cilium_version = local.cilium_version
     server_ca_cert = tls_self_signed_cert.server_ca[each.key].cert_pem
     server_ca_key  = tls_private_key.server_ca[each.key].private_key_pem
     client_ca_cert = tls_self_signed_cert.client_ca[each.key].cert_pem
@@ -41,6 +42,11 @@ resource "hcloud_server" "control_plane" {
 
   lifecycle {
     ignore_changes = [user_data, image]
+
+    precondition {
+      condition     = contains([for l in data.hcloud_server_type.control_plane[each.key].locations : l.name if l.available], each.key)
+      error_message = "Server type ${each.value.control_plane_size} (provider_settings.control_plane_size) cannot be ordered in ${each.key}."
+    }
   }
 }
 
@@ -48,7 +54,7 @@ resource "hcloud_server" "worker" {
   for_each = local.workers
 
   name         = each.value.name
-  server_type  = local.node_size
+  server_type  = each.value.size
   image        = local.image
   location     = each.value.region
   ssh_keys     = hcloud_ssh_key.admin[*].id
@@ -79,16 +85,39 @@ resource "hcloud_server" "worker" {
 
   lifecycle {
     ignore_changes = [user_data, image]
+
+    precondition {
+      condition     = contains([for l in data.hcloud_server_type.node[each.value.region].locations : l.name if l.available], each.value.region)
+      error_message = "Server type ${each.value.size} (node_size) cannot be ordered in ${each.value.region}."
+    }
   }
+}
+
+data "hcloud_load_balancer_types" "all" {}
+
+# The load balancer targets the workers; the smallest type whose target limit covers
+# node_count, unless provider_settings.load_balancer_type names one.
+locals {
+  load_balancer_types = { for t in data.hcloud_load_balancer_types.all.load_balancer_types : t.name => t.max_targets }
+  load_balancer_fits  = sort([for name, max in local.load_balancer_types : format("%06d-%s", max, name) if max >= var.node_count])
+  load_balancer_type = lookup(var.provider_settings, "load_balancer_type",
+  length(local.load_balancer_fits) > 0 ? split("-", local.load_balancer_fits[0])[1] : "lb11")
 }
 
 resource "hcloud_load_balancer" "region" {
   for_each = local.regions
 
   name               = each.value.prefix
-  load_balancer_type = lookup(var.provider_settings, "load_balancer_type", "lb11")
+  load_balancer_type = local.load_balancer_type
   location           = each.key
   labels             = local.labels
+
+  lifecycle {
+    precondition {
+      condition     = lookup(local.load_balancer_types, local.load_balancer_type, 0) >= var.node_count
+      error_message = "Load balancer type ${local.load_balancer_type} cannot target ${var.node_count} workers (its limit is ${lookup(local.load_balancer_types, local.load_balancer_type, 0)})."
+    }
+  }
 }
 
 resource "hcloud_load_balancer_network" "region" {
@@ -102,9 +131,10 @@ resource "hcloud_load_balancer_network" "region" {
 }
 
 # The platform's ingress controller listens on NodePorts 30080 and 30443 on every node.
+# The Kubernetes API is not behind the load balancer (it has no firewall): it is reached
+# on the control plane's primary IP, where the firewall admits admin_cidrs only.
 locals {
   load_balancer_services = {
-    api   = { listen = 6443, destination = 6443 }
     http  = { listen = 80, destination = 30080 }
     https = { listen = 443, destination = 30443 }
   }
@@ -129,7 +159,7 @@ resource "hcloud_load_balancer_target" "nodes" {
 
   type             = "label_selector"
   load_balancer_id = hcloud_load_balancer.region[each.key].id
-  label_selector   = "openova.io/organization=${var.organization},openova.io/region=${each.key}"
+  label_selector   = "openova.io/organization=${var.organization},openova.io/region=${each.key},openova.io/role=worker"
   use_private_ip   = true
 
   depends_on = [hcloud_load_balancer_network.region]

@@ -5,12 +5,11 @@
 resource "hcloud_primary_ip" "control_plane" {
   for_each = local.regions
 
-  name          = "${each.value.prefix}-control-plane"
-  type          = "ipv4"
-  datacenter    = each.value.datacenter
-  assignee_type = "server"
-  auto_delete   = false
-  labels        = local.labels
+  name        = "${each.value.prefix}-control-plane"
+  type        = "ipv4"
+  location    = each.key
+  auto_delete = false
+  labels      = local.labels
 }
 
 resource "wireguard_asymmetric_key" "gateway" {
@@ -24,7 +23,7 @@ locals {
       private_key  = wireguard_asymmetric_key.gateway[k].private_key
       peer_key     = wireguard_asymmetric_key.gateway[r.wireguard_peer].public_key
       peer_address = hcloud_primary_ip.control_plane[r.wireguard_peer].ip_address
-      peer_ips     = "${local.regions[r.wireguard_peer].network_cidr}, ${local.regions[r.wireguard_peer].wireguard_ip}/32"
+      peer_ips     = "${local.regions[r.wireguard_peer].nodes_cidr}, ${local.regions[r.wireguard_peer].wireguard_ip}/32"
     }) : ""
   }
 }

@@ -4,7 +4,7 @@ output "cluster_names" {
 }
 
 output "kubeconfigs" {
-  description = "Kubeconfig (YAML) per region, as CCE issues it for the public API address."
+  description = "Kubeconfig (YAML) per region for the API behind the ingress ELB, verifying the cluster CA."
   value       = { for k, c in local.clusters : k => c.kubeconfig }
   sensitive   = true
 }

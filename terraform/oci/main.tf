@@ -1,10 +1,13 @@
 # The oci provider: one OKE (Container Engine for Kubernetes) cluster per region, each in
-# its own VCN with a public API endpoint, a node pool spread over the availability domains
-# and a reserved public IP for the ingress load balancer. Credentials: OCI_TENANCY_OCID,
+# its own VCN with a public API endpoint (open to admin_cidrs), private nodes (NAT and
+# service gateways) spread over the availability domains and a reserved public IP for the
+# ingress load balancer; with two regions, DRGs with a remote peering connection join the
+# VCNs. Credentials: OCI_TENANCY_OCID,
 # OCI_USER_OCID, OCI_FINGERPRINT and OCI_PRIVATE_KEY_PATH (or OCI_PRIVATE_KEY) in the
 # environment (the provider reads them); provider_settings.compartment_ocid names the
 # compartment. The kubeconfig OKE issues runs `oci ce cluster generate-token`, so the OCI
-# CLI must be installed where kubectl runs.
+# CLI, configured (~/.oci/config or OCI_CLI_* variables), must be installed where kubectl
+# runs; the bootstrap's pre-flight checks for it.
 
 terraform {
   required_version = ">= 1.5.0"
@@ -12,7 +15,7 @@ terraform {
   required_providers {
     oci = {
       source  = "oracle/oci"
-      version = "~> 7.0"
+      version = "~> 7.32.0"
     }
   }
 }
@@ -21,10 +24,14 @@ locals {
   primary = one([for r in var.regions : r if r.role == "primary"])
   standby = one([for r in var.regions : r if r.role == "standby"])
 
-  labels = merge(var.labels, {
-    "openova.io/organization" = var.organization
-    "openova.io/managed-by"   = "openova-bootstrap"
-  })
+  # OCI tag keys may not contain periods or spaces (at most 100 characters); keys here are
+  # kept to letters, digits, _ and -, anything else becomes _. Values: at most 256.
+  labels = {
+    for k, v in merge(var.labels, {
+      "openova.io/organization" = var.organization
+      "openova.io/managed-by"   = "openova-bootstrap"
+    }) : substr(replace(k, "/[^A-Za-z0-9_-]/", "_"), 0, 100) => substr(v, 0, 256)
+  }
 
   cluster_settings = {
     compartment_ocid   = lookup(var.provider_settings, "compartment_ocid", "")
@@ -61,6 +68,8 @@ module "primary" {
   name     = "${var.organization}-${local.primary.name}"
   cidr     = "10.10.0.0/16"
   settings = local.cluster_settings
+  # The primary requests the remote peering, naming the standby's connection.
+  peer = local.standby != null ? { cidr = "10.20.0.0/16", region = local.standby.name, rpc_id = module.standby[0].rpc_id } : null
 }
 
 module "standby" {
@@ -73,6 +82,7 @@ module "standby" {
   name     = "${var.organization}-${try(local.standby.name, "")}"
   cidr     = "10.20.0.0/16"
   settings = local.cluster_settings
+  peer     = { cidr = "10.10.0.0/16", region = local.primary.name, rpc_id = "" }
 }
 
 locals {

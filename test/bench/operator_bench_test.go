@@ -18,7 +18,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,8 +39,12 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		audit := filepath.Join(dir, "audit.log")
 		env, err := cluster.StartEnvtest(cluster.EnvtestOptions{FluxCRDs: true, AuditLog: audit})
 		require.NoError(b, err)
+		ctx := context.Background()
+		// The operator runs with its ServiceAccount's token and the RBAC of manifests/.
+		opCfg, err := cluster.OperatorConfig(ctx, env.Config)
+		require.NoError(b, err)
 		kubeconfig := filepath.Join(dir, "kubeconfig")
-		require.NoError(b, env.WriteKubeconfig(kubeconfig))
+		require.NoError(b, cluster.WriteTokenKubeconfig(opCfg, kubeconfig))
 		scheme, err := operator.Scheme()
 		require.NoError(b, err)
 		c, err := client.New(env.Config, client.Options{Scheme: scheme})
@@ -49,8 +52,6 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		catalogFile := filepath.Join(dir, "catalog.yaml")
 		require.NoError(b, os.WriteFile(catalogFile, syntheticCatalog(n), 0o644))
 
-		ctx := context.Background()
-		require.NoError(b, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openova-system"}}))
 		bin, err := cluster.Build()
 		require.NoError(b, err)
 		pprof, err := cluster.FreePort()

@@ -7,10 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 var (
@@ -50,22 +46,39 @@ const TestVersion = "v0.0.0-test"
 
 // StartOperator runs the openova-operator binary against the cluster as a local process
 // (its in-cluster Deployment cannot run containers on kwok nodes), on free loopback ports,
-// with leader election in openova-system. args are appended to the defaults.
+// with leader election in openova-system. It runs with the token of the operator's
+// ServiceAccount and the RBAC of manifests/ (OperatorKubeconfig). args are appended to the
+// defaults.
 func (k *Kwok) StartOperator(ctx context.Context, name string, args ...string) (*Process, error) {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "openova-system"}}
-	if err := k.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+	kubeconfig, err := k.OperatorKubeconfig(ctx)
+	if err != nil {
 		return nil, err
 	}
 	dir, err := Build()
 	if err != nil {
 		return nil, err
 	}
-	p, err := StartOperator(filepath.Join(dir, "openova-operator"), k.Kubeconfig, k.LogDir, name, args...)
+	p, err := StartOperator(filepath.Join(dir, "openova-operator"), kubeconfig, k.LogDir, name, args...)
 	if err != nil {
 		return nil, err
 	}
 	k.procs = append(k.procs, p)
 	return p, nil
+}
+
+// OperatorKubeconfig installs the operator's RBAC from manifests/ (InstallOperatorRBAC) and
+// returns the path of a kubeconfig with a token of its ServiceAccount, written once per
+// cluster.
+func (k *Kwok) OperatorKubeconfig(ctx context.Context) (string, error) {
+	path := filepath.Join(k.LogDir, "operator.kubeconfig")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	cfg, err := OperatorConfig(ctx, k.Config)
+	if err != nil {
+		return "", err
+	}
+	return path, WriteTokenKubeconfig(cfg, path)
 }
 
 // StartOperator runs the operator binary against the cluster of kubeconfig as a local

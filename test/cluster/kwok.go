@@ -65,11 +65,14 @@ type Kwok struct {
 var clusterSeq atomic.Int64
 
 // kwokctlConfig makes every component of the cluster listen on loopback only (kwokctl's
-// default is 0.0.0.0).
+// default is 0.0.0.0), and the API server authenticate and authorize (RBAC) every request,
+// so the operator and Flux run with what their ServiceAccounts are granted.
 const kwokctlConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
   bindAddress: 127.0.0.1
+  securePort: true
+  kubeAuthorization: true
 `
 
 // StartKwok creates a kwok cluster (binary runtime: real kube-apiserver, etcd,
@@ -211,8 +214,14 @@ func (k *Kwok) waitForNodes(ctx context.Context, n int) error {
 
 // StartFlux starts source-controller and helm-controller as local processes against the
 // cluster, on free loopback ports. source-controller serves artifacts on SourceAddr.
-func (k *Kwok) StartFlux(context.Context) error {
-	procs, addr, err := StartFlux(k.Kubeconfig, k.LogDir)
+// Each runs with a token of its own ServiceAccount and the RBAC bootstrap installs
+// (FluxKubeconfigs).
+func (k *Kwok) StartFlux(ctx context.Context) error {
+	source, helm, err := k.FluxKubeconfigs(ctx)
+	if err != nil {
+		return err
+	}
+	procs, addr, err := StartFluxAs(source, helm, k.LogDir)
 	k.procs = append(k.procs, procs...)
 	k.SourceAddr = addr
 	return err
@@ -222,6 +231,11 @@ func (k *Kwok) StartFlux(context.Context) error {
 // processes against the cluster of kubeconfig, on free loopback ports, logging to logDir.
 // It returns the processes and the address source-controller serves artifacts on.
 func StartFlux(kubeconfig, logDir string) ([]*Process, string, error) {
+	return StartFluxAs(kubeconfig, kubeconfig, logDir)
+}
+
+// StartFluxAs is StartFlux with a kubeconfig for each controller.
+func StartFluxAs(sourceKubeconfig, helmKubeconfig, logDir string) ([]*Process, string, error) {
 	bin, err := BinDir("source-controller", "helm-controller")
 	if err != nil {
 		return nil, "", err
@@ -237,7 +251,9 @@ func StartFlux(kubeconfig, logDir string) ([]*Process, string, error) {
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		return nil, "", err
 	}
-	env := []string{"KUBECONFIG=" + kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
+	env := func(kubeconfig string) []string {
+		return []string{"KUBECONFIG=" + kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
+	}
 	src, err := StartProcess("source-controller", logDir, filepath.Join(bin, "source-controller"), []string{
 		"--storage-path=" + storage,
 		"--storage-addr=" + addr,
@@ -247,7 +263,7 @@ func StartFlux(kubeconfig, logDir string) ([]*Process, string, error) {
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[2]),
 		"--log-encoding=console",
 		"--requeue-dependency=2s",
-	}, env)
+	}, env(sourceKubeconfig))
 	if err != nil {
 		return nil, "", err
 	}
@@ -257,7 +273,7 @@ func StartFlux(kubeconfig, logDir string) ([]*Process, string, error) {
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[4]),
 		"--log-encoding=console",
 		"--requeue-dependency=2s",
-	}, env)
+	}, env(helmKubeconfig))
 	if err != nil {
 		_ = src.Stop(5 * time.Second)
 		return nil, "", err

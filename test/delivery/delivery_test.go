@@ -6,6 +6,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -31,10 +32,28 @@ import (
 const ns = "openova-system"
 
 type env struct {
-	t   *testing.T
-	ctx context.Context
-	k   *cluster.Kwok
-	c   client.Client
+	t    *testing.T
+	ctx  context.Context
+	k    *cluster.Kwok
+	c    client.Client
+	repo *chartserver.Server
+}
+
+// start starts a kwok cluster of nodes nodes with Flux and a chart repository of the test
+// charts on loopback.
+func start(t *testing.T, ctx context.Context, nodes int) *env {
+	t.Helper()
+	k := cluster.KwokT(t, ctx, cluster.KwokOptions{Nodes: nodes, Flux: true})
+	charts, err := chartserver.Default()
+	require.NoError(t, err)
+	repo, err := chartserver.Serve(charts...)
+	require.NoError(t, err)
+	t.Cleanup(repo.Close)
+	scheme, err := operator.Scheme()
+	require.NoError(t, err)
+	c, err := client.New(k.Config, client.Options{Scheme: scheme})
+	require.NoError(t, err)
+	return &env{t: t, ctx: ctx, k: k, c: c, repo: repo}
 }
 
 func TestOperatorDeliversThroughFlux(t *testing.T) {
@@ -43,18 +62,9 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
-	k := cluster.KwokT(t, ctx, cluster.KwokOptions{Nodes: 2, Flux: true})
-	charts, err := chartserver.Default()
-	require.NoError(t, err)
-	repo, err := chartserver.Serve(charts...)
-	require.NoError(t, err)
-	t.Cleanup(repo.Close)
-	catalogFile := testcatalog.WriteFile(t, "operator", repo.URL)
-	scheme, err := operator.Scheme()
-	require.NoError(t, err)
-	c, err := client.New(k.Config, client.Options{Scheme: scheme})
-	require.NoError(t, err)
-	e := &env{t: t, ctx: ctx, k: k, c: c}
+	e := start(t, ctx, 2)
+	k, c := e.k, e.c
+	catalogFile := testcatalog.WriteFile(t, "operator", e.repo.URL)
 	leaderArgs := []string{"--catalog=" + catalogFile, "--leader-elect-lease-duration=4s", "--leader-elect-renew-deadline=3s", "--leader-elect-retry-period=500ms"}
 	op, err := k.StartOperator(ctx, "operator-1", leaderArgs...)
 	require.NoError(t, err)
@@ -84,16 +94,26 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	assert.False(t, middle.Status.History.Latest().FirstDeployed.Before(&base.Status.History.Latest().FirstDeployed), "middle installed after base")
 	assert.False(t, top.Status.History.Latest().FirstDeployed.Before(&middle.Status.History.Latest().FirstDeployed), "top installed after middle")
 
-	// A good upgrade.
+	// A good upgrade: kubectl wait --for=condition=Ready returns only once Flux has really
+	// deployed the new version.
 	e.setVersion("base", "1.1.0")
-	e.waitComponent("base", "healthy at 1.1.0", 2*time.Minute, func(c *openovav1alpha1.Component) bool {
-		return c.Status.Version == "1.1.0" && c.Status.Health == openovav1alpha1.HealthHealthy
-	})
+	require.NoError(t, kubectlWait(ctx, k.Kubeconfig, "platform/acme", 3*time.Minute), "kubectl wait for the upgraded Platform")
+	hr := e.release("base")
+	require.NotNil(t, hr.Status.History.Latest())
+	assert.Equal(t, "1.1.0", hr.Status.History.Latest().ChartVersion, "Ready only once the new chart is deployed")
+	assert.Equal(t, "deployed", hr.Status.History.Latest().Status)
+	assert.Equal(t, hr.Generation, hr.Status.ObservedGeneration)
+	var d appsv1.Deployment
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "base-system", Name: "base"}, &d))
+	assert.Equal(t, "1.1", d.Spec.Template.Labels["app.kubernetes.io/version"], "the workload runs the new version when Ready")
+	comp := e.component("base")
+	assert.Equal(t, "1.1.0", comp.Status.Version)
+	assert.True(t, meta.IsStatusConditionTrue(comp.Status.Conditions, openovav1alpha1.ReadyCondition))
 	e.waitDeployment("base-system", "base", "1.1")
 
 	// An upgrade whose pods cannot schedule: Flux rolls back, the operator raises the alert.
 	e.setVersion("base", "1.3.0")
-	comp := e.waitComponent("base", "upgrade failed", 3*time.Minute, func(c *openovav1alpha1.Component) bool {
+	comp = e.waitComponent("base", "upgrade failed", 3*time.Minute, func(c *openovav1alpha1.Component) bool {
 		return meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.UpgradeFailedCondition)
 	})
 	assert.Equal(t, "1.3.0", comp.Status.FailedVersion)
@@ -112,7 +132,7 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	// revisions.
 	revisions := e.release("base").Status.History.Latest().Version
 	time.Sleep(time.Minute)
-	hr := e.release("base")
+	hr = e.release("base")
 	assert.Equal(t, "1.1.0", hr.Spec.Chart.Spec.Version)
 	assert.Equal(t, revisions, hr.Status.History.Latest().Version, "no new Helm revisions")
 	assert.True(t, meta.IsStatusConditionTrue(e.component("base").Status.Conditions, openovav1alpha1.UpgradeFailedCondition))
@@ -158,6 +178,20 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 		err := c.Get(ctx, client.ObjectKey{Namespace: "top-system", Name: "top"}, &d)
 		return client.IgnoreNotFound(err) == nil && err != nil, fmt.Sprint(err)
 	})
+}
+
+// kubectlWait runs the real kubectl: wait --for=condition=Ready on object in openova-system.
+func kubectlWait(ctx context.Context, kubeconfig, object string, timeout time.Duration) error {
+	path, err := exec.LookPath("kubectl")
+	if err != nil {
+		return fmt.Errorf("the journey needs kubectl: %w", err)
+	}
+	out, err := exec.CommandContext(ctx, path, "--kubeconfig", kubeconfig, "-n", ns, "wait", "--for=condition=Ready", object,
+		"--timeout="+timeout.String()).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("kubectl wait %s: %w: %s", object, err, out)
+	}
+	return nil
 }
 
 func (e *env) setVersion(name, version string) {

@@ -1,0 +1,174 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/internal/install"
+	"github.com/openova-io/core/internal/kube"
+)
+
+// Kubernetes is what the phases after the clusters exist need: the catalog and the
+// platform's first component set, and how to install Flux and the operator. With it, Run
+// installs Flux and the operator in every region, creates the Platform in the primary one
+// and reports the service URLs (Hooks, when set, replace those phases; tests use them).
+type Kubernetes struct {
+	// Catalog is the catalog the component set was resolved against.
+	Catalog *catalog.Catalog
+	// CatalogSource is where it came from (--catalog); an http(s) URL becomes the
+	// Platform's spec.catalog.url, so the operator reads the same catalog.
+	CatalogSource string
+	// Components is the first component set (ComponentSet).
+	Components []catalog.Installed
+	// OperatorVersion is the version of the operator image to install (the plugin's own).
+	OperatorVersion string
+	// WaitTimeout bounds the wait for Flux's and the operator's Deployments.
+	WaitTimeout time.Duration
+	// SkipWait applies Flux and the operator without waiting for their Deployments (a kwok
+	// cluster without its fake kubelet).
+	SkipWait bool
+}
+
+// ComponentSet resolves the platform's first component set: every mandatory component
+// plus what the configuration asks for, with their dependencies.
+func ComponentSet(cat *catalog.Catalog, cfg *Config) ([]catalog.Installed, error) {
+	req := catalog.Request{Kind: catalog.Install}
+	for _, m := range cat.Mandatory() {
+		req.Names = append(req.Names, m.Name)
+	}
+	for _, c := range cfg.Components.Install {
+		req.Names = append(req.Names, c.Name)
+		req.With = append(req.With, c.With...)
+	}
+	plan, err := catalog.Resolve(cat, nil, req)
+	if err != nil {
+		return nil, fmt.Errorf("components: %w", err)
+	}
+	return plan.Apply(nil), nil
+}
+
+// hooks are the Kubernetes phases as Hooks, reporting progress on w.
+func (k *Kubernetes) hooks(w io.Writer) Hooks {
+	return Hooks{
+		InstallOperator: func(ctx context.Context, _ *Config, out *Outputs) error { return k.installOperator(ctx, w, out) },
+		CreatePlatform:  func(ctx context.Context, cfg *Config, out *Outputs) error { return k.createPlatform(ctx, w, cfg, out) },
+		Report:          k.report,
+	}
+}
+
+// scheme is the scheme of the clients of the regions' clusters.
+func scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	_ = apiextensionsv1.AddToScheme(s)
+	_ = openovav1alpha1.AddToScheme(s)
+	return s
+}
+
+// clusterClient returns a client of one region's cluster from the bootstrap outputs.
+func clusterClient(c ClusterOutput) (client.Client, error) {
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: c.Kubeconfig}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of region %s: %w", c.Region, err)
+	}
+	cfg.UserAgent = "kubectl-openova"
+	return client.New(cfg, client.Options{Scheme: scheme()})
+}
+
+// installOperator installs Flux and the operator in every region's cluster.
+func (k *Kubernetes) installOperator(ctx context.Context, w io.Writer, out *Outputs) error {
+	for _, cl := range out.Clusters {
+		c, err := clusterClient(cl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "==> region %s: installing Flux and the openova operator %s\n", cl.Region, install.ImageTag(k.OperatorVersion))
+		if err := install.Flux(ctx, c, k.WaitTimeout, k.SkipWait); err != nil {
+			return fmt.Errorf("region %s: install Flux: %w", cl.Region, err)
+		}
+		if err := install.Operator(ctx, c, k.OperatorVersion, k.WaitTimeout, k.SkipWait); err != nil {
+			return fmt.Errorf("region %s: install the operator: %w", cl.Region, err)
+		}
+	}
+	return nil
+}
+
+// createPlatform creates the Platform in the primary region: the organization, the regions
+// and the component set. A Platform that exists already (a bootstrap run again with a
+// changed configuration) is left as it is: its components are changed with
+// kubectl openova install/uninstall, never reset by a re-run.
+func (k *Kubernetes) createPlatform(ctx context.Context, w io.Writer, cfg *Config, out *Outputs) error {
+	primary := out.Primary()
+	if primary == nil {
+		return errors.New("no primary region in the outputs")
+	}
+	c, err := clusterClient(*primary)
+	if err != nil {
+		return err
+	}
+	p := NewPlatform(cfg, out, k.Components, k.CatalogSource)
+	err = c.Get(ctx, client.ObjectKeyFromObject(p), &openovav1alpha1.Platform{})
+	switch {
+	case err == nil:
+		fmt.Fprintf(w, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
+		return nil
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("read Platform %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	// Applied as kubectl-openova, the field manager the day-2 commands apply with, so they
+	// own (and may later remove) the entries bootstrap wrote.
+	u, err := kube.ToUnstructured(p)
+	if err != nil {
+		return err
+	}
+	unstructured.RemoveNestedField(u.Object, "status")
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("create Platform %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	fmt.Fprintf(w, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))
+	return nil
+}
+
+// NewPlatform is the Platform a bootstrap creates.
+func NewPlatform(cfg *Config, out *Outputs, set []catalog.Installed, catalogSource string) *openovav1alpha1.Platform {
+	p := &openovav1alpha1.Platform{
+		TypeMeta:   metav1.TypeMeta{APIVersion: openovav1alpha1.GroupVersion.String(), Kind: "Platform"},
+		ObjectMeta: metav1.ObjectMeta{Name: cfg.Organization.Name, Namespace: openovav1alpha1.DefaultNamespace},
+		Spec: openovav1alpha1.PlatformSpec{
+			Organization: openovav1alpha1.Organization{Name: cfg.Organization.Name, Domain: cfg.Organization.Domain},
+		},
+	}
+	for _, r := range cfg.Regions {
+		region := openovav1alpha1.Region{Name: r.Name, Role: openovav1alpha1.RegionRole(r.Role)}
+		for _, c := range out.Clusters {
+			if c.Region == r.Name {
+				region.Context = c.Context
+			}
+		}
+		p.Spec.Regions = append(p.Spec.Regions, region)
+	}
+	for _, s := range set {
+		p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: s.Name, Version: s.Version, Reason: s.Reason})
+	}
+	if strings.HasPrefix(catalogSource, "http://") || strings.HasPrefix(catalogSource, "https://") {
+		p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: catalogSource}
+	}
+	return p
+}

@@ -1,0 +1,198 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+)
+
+// AvailableUpgrades returns, for every component of set, what AvailableUpgrade returns
+// for it (components that are up to date are left out), computed together: the set is
+// checked once, and a candidate version whose requirements the set already meets, and
+// that closes no dependency cycle, is known to resolve without a resolution. Only the
+// candidates that need other components installed or upgraded are resolved one by
+// one, and candidates that would need an installed component downgraded are skipped
+// without one. An error names the first component of set whose check fails.
+func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error) {
+	out := make(map[string]*Version, len(set))
+	if Verify(c, set) != nil {
+		// Not a consistent set: every check resolves (and most report the problem).
+		for _, in := range set {
+			v, err := AvailableUpgrade(c, set, in.Name)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Name, err)
+			}
+			if v != nil {
+				out[in.Name] = v
+			}
+		}
+		return out, nil
+	}
+	u := newUpgradeCheck(c, set)
+	for i, in := range set {
+		v, err := u.newest(i)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", in.Name, err)
+		}
+		if v != nil {
+			out[in.Name] = v
+		}
+	}
+	return out, nil
+}
+
+// upgradeCheck is a consistent installed set, laid out for the upgrade checks of all
+// its members.
+type upgradeCheck struct {
+	c     *Catalog
+	set   []Installed
+	pos   map[string]int // position in set by name
+	comps []*Component
+	vers  []*Version
+	// constraints[i] are the constraints the installed versions of set state on set[i].
+	constraints [][]*constraint
+	// deps[i] are the positions of what set[i] at its installed version depends on.
+	deps [][]int
+	// seen and stamp serve the cycle search.
+	seen  []int
+	stamp int
+}
+
+func newUpgradeCheck(c *Catalog, set []Installed) *upgradeCheck {
+	u := &upgradeCheck{c: c, set: set, pos: make(map[string]int, len(set)),
+		comps: make([]*Component, len(set)), vers: make([]*Version, len(set)),
+		constraints: make([][]*constraint, len(set)), deps: make([][]int, len(set)), seen: make([]int, len(set))}
+	for i, in := range set {
+		u.pos[in.Name] = i
+		u.comps[i], _ = c.Component(in.Name) // Verify found both
+		u.vers[i], _ = u.comps[i].Version(in.Version)
+	}
+	for i, v := range u.vers {
+		for _, r := range v.Requires {
+			j := u.pos[r.Name] // Verify found it
+			u.constraints[j] = append(u.constraints[j], r.c)
+			u.deps[i] = append(u.deps[i], j)
+		}
+		for _, o := range v.Optional {
+			if j, ok := u.pos[o.Name]; ok {
+				u.constraints[j] = append(u.constraints[j], o.c)
+				u.deps[i] = append(u.deps[i], j)
+			}
+		}
+	}
+	return u
+}
+
+// newest is AvailableUpgrade for set[i].
+func (u *upgradeCheck) newest(i int) (*Version, error) {
+	comp, cur := u.comps[i], u.vers[i]
+	for k := range comp.Versions { // newest first
+		v := &comp.Versions[k]
+		if v.prer || v.v.cmp(&cur.v) <= 0 {
+			continue
+		}
+		if !u.acceptedByDependents(i, v) {
+			continue
+		}
+		switch u.fits(i, v) {
+		case fitsAsIs:
+			// The set with v in place of the installed version is a solution, and the
+			// resolver finds one whenever there is one.
+			return v, nil
+		case needsDowngrade:
+			continue // no resolution can succeed: installed components are not downgraded
+		}
+		_, err := Resolve(u.c, u.set, Request{Kind: Upgrade, Names: []string{comp.Name}, Versions: map[string]string{comp.Name: v.Version}})
+		if err == nil {
+			return v, nil
+		}
+		if ie := (*InputError)(nil); errors.As(err, &ie) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+func (u *upgradeCheck) acceptedByDependents(i int, v *Version) bool {
+	for _, k := range u.constraints[i] {
+		if !k.match(&v.v) {
+			return false
+		}
+	}
+	return true
+}
+
+// fit is how a candidate version's requirements relate to the installed set.
+type fit int
+
+const (
+	fitsAsIs       fit = iota // every requirement is met as installed, and no cycle closes
+	needsChanges              // it might resolve with other components installed or upgraded
+	needsDowngrade            // an installed requirement would have to be downgraded
+)
+
+func (u *upgradeCheck) fits(i int, v *Version) fit {
+	out := fitsAsIs
+	var deps []int
+	for _, r := range v.Requires {
+		j, ok := u.pos[r.Name]
+		if !ok {
+			out = needsChanges // to be installed
+			continue
+		}
+		deps = append(deps, j)
+		if r.c.match(&u.vers[j].v) {
+			continue
+		}
+		if !u.matchesAtOrAbove(j, r.c) {
+			return needsDowngrade
+		}
+		out = needsChanges
+	}
+	for _, o := range v.Optional {
+		j, ok := u.pos[o.Name]
+		if !ok {
+			continue
+		}
+		deps = append(deps, j)
+		if !o.c.match(&u.vers[j].v) {
+			out = needsChanges
+		}
+	}
+	if out == fitsAsIs && u.reaches(deps, i) {
+		out = needsChanges // v would close a cycle through set[i]
+	}
+	return out
+}
+
+// matchesAtOrAbove reports whether some version of set[j], the installed one or newer,
+// satisfies k.
+func (u *upgradeCheck) matchesAtOrAbove(j int, k *constraint) bool {
+	cur := u.vers[j]
+	for x := range u.comps[j].Versions {
+		w := &u.comps[j].Versions[x]
+		if w.v.cmp(&cur.v) >= 0 && k.match(&w.v) {
+			return true
+		}
+	}
+	return false
+}
+
+// reaches reports whether target is reachable from the positions from along the
+// installed dependencies.
+func (u *upgradeCheck) reaches(from []int, target int) bool {
+	u.stamp++
+	stack := append([]int(nil), from...)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if j == target {
+			return true
+		}
+		if u.seen[j] == u.stamp {
+			continue
+		}
+		u.seen[j] = u.stamp
+		stack = append(stack, u.deps[j]...)
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+// kubectl openova dashboard: the little script the pages need besides htmx.
+//  - every htmx request carries the per-run CSRF token (from <meta name="csrf-token">);
+//  - one EventSource per tab listens to /events; each "update" (the watch saw a change)
+//    triggers "refresh" on <body>, and the live parts of the page (hx-trigger="refresh
+//    from:body") re-render from the dashboard's cache: no reload, no polling.
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    e.detail.headers["X-CSRF-Token"] = csrf;
+  });
+  var status = document.getElementById("live-status");
+  function say(text, state) {
+    if (!status) return;
+    status.textContent = text;
+    status.setAttribute("data-state", state);
+  }
+  if (window.EventSource) {
+    var es = new EventSource("/events");
+    es.addEventListener("hello", function () { say("Live", "live"); });
+    es.addEventListener("update", function (e) {
+      say("Live", "live");
+      document.body.setAttribute("data-revision", e.data);
+      htmx.trigger(document.body, "refresh");
+    });
+    es.onerror = function () { say("Reconnecting…", "down"); };
+  }
+  // The install dialog is rendered open (it works without script); with script it becomes
+  // modal (focus stays in it), and closing it (Escape) goes back to the Components page.
+  var dlg = document.querySelector("dialog[data-open]");
+  if (dlg && typeof dlg.showModal === "function") {
+    dlg.removeAttribute("open"); // rendered open for pages without script; now modal
+    dlg.showModal();
+    dlg.addEventListener("close", function () {
+      var to = dlg.getAttribute("data-close");
+      if (to) window.location.assign(to);
+    });
+  }
+})();

@@ -1,0 +1,111 @@
+package operator
+
+import (
+	"fmt"
+	"strings"
+
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	fluxmeta "github.com/fluxcd/pkg/apis/meta"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
+)
+
+// releaseObservation is what one HelmRelease says about the delivery of one chart at one
+// chart version: a Component health value with the condition reason and message that go
+// with it. Delivered is true only when Flux has observed the HelmRelease's current
+// generation, reports it Ready, and the release it deployed is the desired chart version.
+type releaseObservation struct {
+	Health    string
+	Reason    string
+	Message   string
+	Delivered bool
+}
+
+// observeHelmRelease judges hr against the chart version it should deliver. It knows
+// nothing of components or parts: call it once per HelmRelease. The rules, in order:
+//   - no HelmRelease yet, or one whose spec still names another chart version (an object
+//     read before the apply that changed it): Progressing;
+//   - Flux has not observed hr's generation yet: Progressing, whatever its conditions say
+//     (they describe the previous spec);
+//   - kstatus Failed (Flux stalled, install or upgrade failed): Degraded when a release of
+//     this HelmRelease was deployed before, else Failed (reason InstallFailed);
+//   - kstatus Current but the deployed release (status.history[0], and
+//     status.lastAttemptedRevision) is not the desired chart version: Progressing;
+//   - kstatus Current and the desired chart version deployed: Healthy, Delivered;
+//   - otherwise Progressing (DependencyNotReady when Flux waits for a dependency).
+func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObservation {
+	progressing := func(reason, format string, args ...any) releaseObservation {
+		return releaseObservation{Health: openovav1alpha1.HealthProgressing, Reason: reason, Message: fmt.Sprintf(format, args...)}
+	}
+	if hr == nil {
+		return progressing(openovav1alpha1.ProgressingReason, "waiting for the HelmRelease")
+	}
+	if hr.Spec.Chart == nil || !sameChartVersion(hr.Spec.Chart.Spec.Version, chartVersion) {
+		return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s not yet at chart version %s", hr.Name, chartVersion)
+	}
+	if hr.Status.ObservedGeneration != hr.Generation {
+		return progressing(openovav1alpha1.ProgressingReason, "waiting for Flux to observe HelmRelease %s generation %d (observed %d)",
+			hr.Name, hr.Generation, hr.Status.ObservedGeneration)
+	}
+	message := ""
+	ready := meta.FindStatusCondition(hr.Status.Conditions, fluxmeta.ReadyCondition)
+	if ready != nil {
+		message = ready.Message
+	}
+	u, err := kube.ToUnstructured(hr)
+	if err != nil {
+		return releaseObservation{Health: openovav1alpha1.HealthUnknown, Reason: openovav1alpha1.ProgressingReason, Message: err.Error()}
+	}
+	res, err := status.Compute(u)
+	if err != nil {
+		return releaseObservation{Health: openovav1alpha1.HealthUnknown, Reason: openovav1alpha1.ProgressingReason, Message: err.Error()}
+	}
+	if message == "" {
+		message = res.Message
+	}
+	latest := hr.Status.History.Latest()
+	switch res.Status {
+	case status.FailedStatus:
+		for _, s := range hr.Status.History {
+			if s != nil && (s.Status == "deployed" || s.Status == "superseded") {
+				return releaseObservation{Health: openovav1alpha1.HealthDegraded, Reason: openovav1alpha1.DegradedReason, Message: message}
+			}
+		}
+		return releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.InstallFailedReason, Message: message}
+	case status.CurrentStatus:
+		if ready == nil || ready.Status != metav1.ConditionTrue {
+			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s is not Ready yet: %s", hr.Name, message)
+		}
+		if latest == nil || latest.Status != "deployed" || !sameChartVersion(latest.ChartVersion, chartVersion) {
+			deployed := "nothing"
+			if latest != nil {
+				deployed = fmt.Sprintf("chart %s (%s)", latest.ChartVersion, latest.Status)
+			}
+			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s has deployed %s, not yet chart %s", hr.Name, deployed, chartVersion)
+		}
+		if r := hr.Status.LastAttemptedRevision; r != "" && !sameChartVersion(r, chartVersion) {
+			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s last attempted chart %s, not %s", hr.Name, r, chartVersion)
+		}
+		return releaseObservation{Health: openovav1alpha1.HealthHealthy, Reason: openovav1alpha1.HealthyReason,
+			Message: fmt.Sprintf("chart %s is deployed", chartVersion), Delivered: true}
+	default:
+		reason := openovav1alpha1.ProgressingReason
+		if ready != nil && ready.Reason == fluxmeta.DependencyNotReadyReason {
+			reason = openovav1alpha1.DependencyNotReadyReason
+		}
+		return progressing(reason, "%s", message)
+	}
+}
+
+// sameChartVersion reports whether a chart version Flux reports (which may carry build
+// metadata or a digest, e.g. 1.2.0+abc or 1.2.0@sha256:…) is want.
+func sameChartVersion(got, want string) bool {
+	if got == want {
+		return true
+	}
+	return want != "" && (strings.HasPrefix(got, want+"+") || strings.HasPrefix(got, want+"@"))
+}

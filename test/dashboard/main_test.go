@@ -1,0 +1,375 @@
+// Package dashboard holds the browser journeys of kubectl openova dashboard: the built
+// binary run through the real kubectl against a kwok cluster with the real Flux controllers
+// and the operator (local processes), driven in Debian's headless Chromium with chromedp.
+// OPENOVA_SCREENSHOTS=DIR writes a PNG of each page into DIR (make screenshots).
+package dashboard
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/install"
+	"github.com/openova-io/core/test/chartserver"
+	"github.com/openova-io/core/test/cluster"
+	"github.com/openova-io/core/test/testcatalog"
+)
+
+const kubectlPath = "/usr/bin/kubectl"
+
+// The cluster, the dashboard and the browser every test of the package shares.
+var (
+	kw         *cluster.Kwok
+	k8s        client.Client
+	binDir     string
+	homeDir    string
+	kubeconfig string // the test cluster's kubeconfig plus the canary credentials
+	catalogURL string
+	dashURL    string // with the token
+	dashAddr   string // host:port
+	browser    *Browser
+	// canaries are strings that must never reach the browser: a token in the kubeconfig,
+	// the client key the dashboard authenticates with, and a Secret's value.
+	canaries []string
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("skipping the dashboard's browser journeys in -short mode")
+		os.Exit(0)
+	}
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "^$" {
+		os.Exit(m.Run()) // benchmarks only (make bench): no journey, no cluster
+	}
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) (code int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "dashboard setup:", err)
+		return 1
+	}
+	if err := ensureChromium(); err != nil {
+		return fail(err)
+	}
+	var err error
+	if binDir, err = cluster.Build(); err != nil {
+		return fail(err)
+	}
+	if homeDir, err = os.MkdirTemp("", "openova-dashboard-home-"); err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(homeDir)
+	chartList, err := chartserver.Default()
+	if err != nil {
+		return fail(err)
+	}
+	charts, err := chartserver.Serve(chartList...)
+	if err != nil {
+		return fail(err)
+	}
+	defer charts.Close()
+	cat, err := testcatalog.Render("cli", charts.URL)
+	if err != nil {
+		return fail(err)
+	}
+	charts.SetFile("catalog.yaml", cat)
+	catalogURL = charts.URL + "/catalog.yaml"
+
+	if kw, err = cluster.StartKwok(ctx, cluster.KwokOptions{Nodes: 2, Flux: true}); err != nil {
+		return fail(err)
+	}
+	defer func() {
+		if err := kw.Stop(code != 0); err != nil {
+			fmt.Fprintln(os.Stderr, "stop kwok cluster:", err)
+		}
+	}()
+	k8s = kw.Client
+	if err := install.Operator(ctx, k8s, cluster.TestVersion, 2*time.Minute, false); err != nil {
+		return fail(fmt.Errorf("install the operator manifests: %w", err))
+	}
+	if err := fakeFluxDeployments(ctx); err != nil {
+		return fail(err)
+	}
+	if _, err := kw.StartOperator(ctx, "openova-operator", "--leader-elect=false"); err != nil {
+		return fail(err)
+	}
+	if err := createPlatform(ctx); err != nil {
+		return fail(err)
+	}
+	if err := waitReady(ctx, 3*time.Minute); err != nil {
+		return fail(fmt.Errorf("platform acme with grafana: %w", err))
+	}
+	if kubeconfig, err = canaryKubeconfig(ctx); err != nil {
+		return fail(err)
+	}
+	stop, err := startDashboard()
+	if err != nil {
+		return fail(err)
+	}
+	defer stop()
+	if browser, err = StartBrowser(); err != nil {
+		return fail(err)
+	}
+	defer browser.Close()
+	return m.Run()
+}
+
+// ensureChromium installs Debian's chromium with the project's script when it is missing.
+func ensureChromium() error {
+	if _, err := exec.LookPath("chromium"); err == nil {
+		return nil
+	}
+	root, err := cluster.RepoRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(root, "hack", "debian-packages.sh"), "chromium")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("install chromium: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// fakeFluxDeployments creates Deployments named like Flux's controllers in flux-system, as
+// a real installation has them (the real controllers run as local processes here).
+func fakeFluxDeployments(ctx context.Context) error {
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "flux-system"}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	for _, name := range []string{"source-controller", "helm-controller"} {
+		one := int32(1)
+		labels := map[string]string{"app": name}
+		d := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "flux-system"},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: &one,
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "manager", Image: "ghcr.io/fluxcd/" + name}}},
+				},
+			},
+		}
+		if err := k8s.Create(ctx, d); err != nil {
+			return err
+		}
+	}
+	return install.WaitAvailable(ctx, k8s, "flux-system", "helm-controller", time.Minute)
+}
+
+// createPlatform creates the Platform acme the way bootstrap does: a server-side apply as
+// kubectl-openova, with the mandatory grafana and the test catalog.
+func createPlatform(ctx context.Context) error {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": openovav1alpha1.GroupVersion.String(), "kind": "Platform",
+		"metadata": map[string]any{"name": "acme", "namespace": openovav1alpha1.DefaultNamespace},
+		"spec": map[string]any{
+			"organization": map[string]any{"name": "acme", "domain": "acme.example.com"},
+			"catalog":      map[string]any{"url": catalogURL},
+			"components":   []any{map[string]any{"name": "grafana", "version": "0.1.0"}},
+		},
+	}}
+	return k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager))
+}
+
+func getPlatform(ctx context.Context) (*openovav1alpha1.Platform, error) {
+	p := &openovav1alpha1.Platform{}
+	return p, k8s.Get(ctx, client.ObjectKey{Namespace: openovav1alpha1.DefaultNamespace, Name: "acme"}, p)
+}
+
+// waitReady waits until the Platform is Ready with no alert and its status is current.
+func waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		p, err := getPlatform(ctx)
+		if err == nil && p.Status.Phase == openovav1alpha1.PhaseReady && p.Status.ObservedGeneration == p.Generation && len(p.Status.Alerts) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("not Ready after %s: %+v", timeout, p.Status)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// canaryKubeconfig writes the cluster's kubeconfig with a second user holding a canary
+// token (a credential the dashboard must never show), and a Secret with a canary value in
+// the Platform's namespace; it records the canaries and the client key in use.
+func canaryKubeconfig(ctx context.Context) (string, error) {
+	cfg, err := clientcmd.LoadFromFile(kw.Kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	token := "canary-token-" + fmt.Sprint(time.Now().UnixNano())
+	for _, auth := range cfg.AuthInfos {
+		if key := strings.TrimSpace(string(auth.ClientKeyData)); len(key) > 100 {
+			canaries = append(canaries, key[40:100]) // a line of the private key
+		}
+		if auth.Token != "" {
+			canaries = append(canaries, auth.Token)
+		}
+	}
+	cfg.AuthInfos["canary"] = &clientcmdapi.AuthInfo{Token: token}
+	canaries = append(canaries, token)
+	secretValue := "canary-secret-" + fmt.Sprint(time.Now().UnixNano())
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "canary", Namespace: openovav1alpha1.DefaultNamespace},
+		StringData: map[string]string{"password": secretValue}}
+	if err := k8s.Create(ctx, s); err != nil {
+		return "", err
+	}
+	canaries = append(canaries, secretValue)
+	path := filepath.Join(homeDir, "kubeconfig")
+	return path, clientcmd.WriteToFile(*cfg, path)
+}
+
+// pluginEnv is the environment of kubectl: the built kubectl-openova on PATH, the canary
+// kubeconfig, a home of its own, no desktop (so no browser is opened).
+func pluginEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "PATH", "KUBECONFIG", "HOME", "NO_COLOR", "TERM", "DISPLAY", "WAYLAND_DISPLAY":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig, "HOME="+homeDir)
+}
+
+var urlLine = regexp.MustCompile(`Dashboard of platform acme: (http://(127\.0\.0\.1:\d+)/\?token=\S+)`)
+
+// startDashboard runs kubectl openova dashboard --no-browser and reads its URL from stderr.
+func startDashboard() (stop func(), err error) {
+	cmd := exec.Command(kubectlPath, "openova", "dashboard", "--no-browser")
+	cmd.Env = pluginEnv()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	var logBuf syncBuffer
+	cmd.Stdout = &logBuf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	found := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(&logBuf, line)
+			if m := urlLine.FindStringSubmatch(line); m != nil {
+				found <- m
+			}
+		}
+	}()
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	select {
+	case m := <-found:
+		dashURL, dashAddr = m[1], m[2]
+		return stop, nil
+	case <-time.After(90 * time.Second):
+		stop()
+		return nil, fmt.Errorf("kubectl openova dashboard printed no URL:\n%s", logBuf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// result is what a CLI command did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// openova runs kubectl openova ARGS through the real kubectl, without a terminal.
+func openova(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectlPath, append([]string{"openova"}, args...)...)
+	cmd.Env = pluginEnv()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errOut.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("kubectl openova %s: %v", strings.Join(args, " "), err)
+	}
+	t.Logf("$ kubectl openova %s\n%s", strings.Join(args, " "), r)
+	return r
+}
+
+// specNames lists spec.components as name@version.
+func specNames(t *testing.T) []string {
+	t.Helper()
+	p, err := getPlatform(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, 0, len(p.Spec.Components))
+	for _, e := range p.Spec.Components {
+		out = append(out, e.Name+"@"+e.Version)
+	}
+	return out
+}
