@@ -177,7 +177,8 @@ func (r *ComponentReconciler) observePart(ctx context.Context, c *openovav1alpha
 }
 
 // partsHealth sets the component's health from its parts: Healthy when every part is (and
-// then the version it runs), Failed or Degraded when one failed, Progressing otherwise.
+// then the version it runs; Ready only when that is the desired version), Failed or
+// Degraded when one failed, Progressing otherwise.
 func (r *ComponentReconciler) partsHealth(ctx context.Context, c *openovav1alpha1.Component, hold bool) {
 	st := &c.Status
 	var failed, waiting []string
@@ -209,8 +210,23 @@ func (r *ComponentReconciler) partsHealth(ctx context.Context, c *openovav1alpha
 		}
 		st.Version, st.LastGoodVersion = version, version
 		st.Endpoints = c.Spec.Endpoints
-		r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
-			fmt.Sprintf("%s %s is deployed and healthy (%d parts)", c.Name, version, len(st.Parts)))
+		if !hold {
+			r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
+				fmt.Sprintf("%s %s is deployed and healthy (%d parts)", c.Name, version, len(st.Parts)))
+			return
+		}
+		// Held on the last good version: healthy, but not Ready (not what was asked for).
+		rd := readiness{Reason: openovav1alpha1.UpgradeScheduledReason, Message: fmt.Sprintf("%s runs, the upgrade to %s waits", version, c.Spec.Version)}
+		cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeScheduledCondition)
+		if st.FailedVersion == c.Spec.Version {
+			rd = readiness{Stalled: true, Reason: openovav1alpha1.UpgradeRolledBackReason,
+				Message: fmt.Sprintf("the upgrade to %s failed and was rolled back; %s runs", c.Spec.Version, version)}
+			cond = meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeFailedCondition)
+		}
+		if cond != nil && cond.Message != "" {
+			rd.Message = cond.Message
+		}
+		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthHealthy, readiness: rd})
 	}
 }
 
