@@ -57,8 +57,9 @@ func main() {
 	flag.BoolVar(&o.images, "images", true, "list the images the rendered default values pull (network mode: downloads each chart)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	if err := run(ctx, o, os.Stdout); err != nil {
+	err := run(ctx, o, os.Stdout)
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "catalog-check:", err)
 		os.Exit(1)
 	}
