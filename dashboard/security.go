@@ -66,14 +66,12 @@ type guard struct {
 	secrets
 	// hosts are the Host headers accepted: the served host:port (and localhost:port when
 	// serving on a loopback address).
-	hosts  map[string]bool
-	origin string
-	next   http.Handler
+	hosts map[string]bool
+	next  http.Handler
 }
 
 func newGuard(s secrets, addr *net.TCPAddr, next http.Handler) *guard {
 	g := &guard{secrets: s, hosts: map[string]bool{addr.String(): true}, next: next}
-	g.origin = "http://" + addr.String()
 	if addr.IP.IsLoopback() {
 		g.hosts[net.JoinHostPort("localhost", strconv.Itoa(addr.Port))] = true
 	}
@@ -85,7 +83,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form
+	// posts, and the Origin check below needs the real one.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
@@ -118,7 +118,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && o != g.origin {
+		if o := r.Header.Get("Origin"); o != "" && !g.hosts[strings.TrimPrefix(strings.ToLower(o), "http://")] {
 			forbid(w, "cross-origin request refused")
 			return
 		}

@@ -104,17 +104,13 @@ func (p *pages) upgradesData(v *view) upgradesData {
 	list := lifecycle.ListUpgrades(v.Platform, v.Catalog)
 	d.HeldBack, d.Warnings = list.HeldBack, list.Warnings
 	for _, u := range list.Available {
+		// The preview is lifecycle's plan of this upgrade: the step itself and what else it
+		// moves (dependencies first).
 		card := upgradeCard{Upgrade: u, DisplayName: displayName(v.Catalog, u.Component), Seen: seen(v.Platform)}
-		ch, err := lifecycle.PlanChange(v.Platform, v.Catalog, upgradeRequest(u.Component, u.To), nil)
-		if err != nil {
-			card.Error = explain(err)
-		} else {
-			for _, s := range ch.Plan.Steps {
-				if s.Action != catalog.ActionKeep {
-					card.Preview = append(card.Preview, stepRow{Action: string(s.Action), Component: s.Component, Version: stepVersion(s), Reason: s.Reason})
-				}
-			}
+		for _, s := range u.Needs {
+			card.Preview = append(card.Preview, stepRow{Action: string(s.Action), Component: s.Component, Version: stepVersion(s), Reason: s.Reason})
 		}
+		card.Preview = append(card.Preview, stepRow{Action: string(catalog.ActionUpgrade), Component: u.Component, Version: u.From + " → " + u.To, Reason: "requested"})
 		d.Upgrades = append(d.Upgrades, card)
 	}
 	for _, s := range v.Components() {

@@ -111,6 +111,11 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	for _, f := range findings {
 		fmt.Fprintf(w, "WRONG %s\n", f)
 	}
+	if o.images && o.recorded == "" && o.fromGit == "" {
+		if err := listImages(ctx, o.catalog, facts, w); err != nil {
+			fmt.Fprintf(w, "images: %v\n", err)
+		}
+	}
 	fmt.Fprintf(w, "%d chart references in %d repositories checked: %d wrong\n", len(refs), len(wanted), len(findings))
 	if len(findings) > 0 {
 		return errFindings

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -55,6 +56,9 @@ func synthCatalog(dir string, n int) (string, error) {
 // the operator would report them.
 func seed(ctx context.Context, c client.Client, n int) error {
 	ns := openovav1alpha1.DefaultNamespace
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return err
+	}
 	p := &openovav1alpha1.Platform{ObjectMeta: metav1.ObjectMeta{Name: "bench", Namespace: ns},
 		Spec: openovav1alpha1.PlatformSpec{Organization: openovav1alpha1.Organization{Name: "bench", Domain: "bench.example.com"}}}
 	for i := range n {
