@@ -44,6 +44,7 @@ func open(t *testing.T, path string, timeout time.Duration) context.Context {
 }
 
 func testInstall(t *testing.T) {
+	require.NoError(t, waitReady(context.Background(), 3*time.Minute), "the two writers' components roll out first")
 	ctx := open(t, "/", 8*time.Minute)
 	html(t, ctx)
 	screenshot(t, ctx, "dashboard", false)
