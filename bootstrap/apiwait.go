@@ -64,10 +64,15 @@ func waitForAPIServer(ctx, parent context.Context, c ClusterOutput, opts APIWait
 		return fmt.Errorf("region %s: %w", c.Region, err)
 	}
 	start := time.Now()
+	var last error
 	for {
-		last := probeReadyz(ctx, client)
-		if last == nil {
+		err := probeReadyz(ctx, client)
+		if err == nil {
 			return nil
+		}
+		// An attempt cut short by the end of the wait says nothing about the server.
+		if last == nil || ctx.Err() == nil {
+			last = err
 		}
 		select {
 		case <-ctx.Done():

@@ -11,7 +11,6 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
@@ -39,6 +38,9 @@ type Kubernetes struct {
 	OperatorVersion string
 	// WaitTimeout bounds the wait for Flux's and the operator's Deployments.
 	WaitTimeout time.Duration
+	// APIWaitTimeout bounds the wait for the regions' API servers before anything is
+	// installed (0: DefaultAPIWaitTimeout).
+	APIWaitTimeout time.Duration
 	// SkipWait applies Flux and the operator without waiting for their Deployments (a kwok
 	// cluster without its fake kubelet).
 	SkipWait bool
@@ -87,12 +89,18 @@ func clusterClient(c ClusterOutput) (client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig of region %s: %w", c.Region, err)
 	}
+	cfg = kube.WithRateLimits(cfg, 0, 0)
 	cfg.UserAgent = "kubectl-openova"
 	return client.New(cfg, client.Options{Scheme: scheme()})
 }
 
-// installOperator installs Flux and the operator in every region's cluster.
+// installOperator waits until every region's API server answers, then installs Flux and
+// the operator in every region's cluster.
 func (k *Kubernetes) installOperator(ctx context.Context, w io.Writer, out *Outputs) error {
+	fmt.Fprintf(w, "==> waiting for the API server of every region\n")
+	if err := WaitForAPIServers(ctx, out, APIWaitOptions{Timeout: k.APIWaitTimeout}); err != nil {
+		return err
+	}
 	for _, cl := range out.Clusters {
 		c, err := clusterClient(cl)
 		if err != nil {
@@ -133,13 +141,7 @@ func (k *Kubernetes) createPlatform(ctx context.Context, w io.Writer, cfg *Confi
 	}
 	// Applied as kubectl-openova, the field manager the day-2 commands apply with, so they
 	// own (and may later remove) the entries bootstrap wrote.
-	u, err := kube.ToUnstructured(p)
-	if err != nil {
-		return err
-	}
-	unstructured.RemoveNestedField(u.Object, "status")
-	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager), client.ForceOwnership); err != nil {
+	if err := kube.ApplyObject(ctx, c, install.FieldManager, p); err != nil {
 		return fmt.Errorf("create Platform %s/%s: %w", p.Namespace, p.Name, err)
 	}
 	fmt.Fprintf(w, "==> created Platform %s/%s with %d components\n", p.Namespace, p.Name, len(p.Spec.Components))

@@ -136,4 +136,3 @@ func (r *runner) readOutputs(ctx context.Context) error {
 	r.cp.Outputs = out
 	return nil
 }
-

@@ -31,7 +31,7 @@ var ociCLIVars = []string{"OCI_CLI_USER", "OCI_CLI_TENANCY", "OCI_CLI_FINGERPRIN
 //     configuration: ~/.oci/config (or OCI_CLI_CONFIG_FILE) or the OCI_CLI_* variables.
 //     The provider's OCI_* variables are not read by the CLI.
 //   - huawei: HW_PROJECT_ID names one project, of one region; with two regions each needs
-//     its own, given as providerSettings.project_id_<region>.
+//     its own, given as providerSettings.project_id_<region> (- written _).
 func cloudChecks(c *Config, creds *Credentials, env cloudEnv) []Check {
 	switch c.Provider {
 	case ProviderOCI:
@@ -39,7 +39,7 @@ func cloudChecks(c *Config, creds *Credentials, env cloudEnv) []Check {
 	case ProviderHuawei:
 		if _, set := creds.Get("HW_PROJECT_ID"); set && len(c.Regions) == 2 {
 			return []Check{{Name: "project", Message: "HW_PROJECT_ID applies to one region only, and project IDs differ per region: unset it and give providerSettings project_id_" +
-				c.Regions[0].Name + " and project_id_" + c.Regions[1].Name + " (or neither: the provider finds each region's default project)"}}
+				strings.ReplaceAll(c.Regions[0].Name, "-", "_") + " and project_id_" + strings.ReplaceAll(c.Regions[1].Name, "-", "_") + " (or neither: the provider finds each region's default project)"}}
 		}
 	}
 	return nil

@@ -45,7 +45,7 @@ func TestCloudChecks(t *testing.T) {
 		{name: "oci cli with variables", provider: ProviderOCI, env: cloudEnv{lookPath: found, getenv: vars(allCLIVars), home: home},
 			want: []Check{{Name: "oci-cli", OK: true, Message: "/usr/bin/oci, configured by OCI_CLI_USER, OCI_CLI_TENANCY, OCI_CLI_FINGERPRINT, OCI_CLI_KEY_FILE, OCI_CLI_REGION"}}},
 		{name: "huawei project with two regions", provider: ProviderHuawei, regions: 2, creds: projectSet,
-			want: []Check{{Name: "project", Message: "HW_PROJECT_ID applies to one region only, and project IDs differ per region: unset it and give providerSettings project_id_r0 and project_id_r1 (or neither: the provider finds each region's default project)"}}},
+			want: []Check{{Name: "project", Message: "HW_PROJECT_ID applies to one region only, and project IDs differ per region: unset it and give providerSettings project_id_cn_r0 and project_id_cn_r1 (or neither: the provider finds each region's default project)"}}},
 		{name: "huawei project with one region", provider: ProviderHuawei, regions: 1, creds: projectSet},
 		{name: "huawei two regions without project", provider: ProviderHuawei, regions: 2, creds: NewCredentials()},
 		{name: "hetzner", provider: ProviderHetzner, creds: NewCredentials()},
@@ -53,7 +53,7 @@ func TestCloudChecks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := &Config{Provider: tc.provider}
 			for i := range max(tc.regions, 1) {
-				cfg.Regions = append(cfg.Regions, Region{Name: "r" + string(rune('0'+i))})
+				cfg.Regions = append(cfg.Regions, Region{Name: "cn-r" + string(rune('0'+i))})
 			}
 			creds := tc.creds
 			if creds == nil {

@@ -316,6 +316,24 @@ func unsatSynthetic(tb testing.TB, n int) (*Catalog, []Installed, Request) {
 	return c, installed, Request{Kind: Install, Names: []string{"downgrader"}}
 }
 
+// disagreeingSynthetic is the synthetic catalog of n components plus two that disagree
+// about the last one, which almost everything depends on: left needs it at 4.x, right
+// before 2.0.0; the request installs both with c00000, c00001 and c00002.
+func disagreeingSynthetic(tb testing.TB, n int) (*Catalog, []Installed, Request) {
+	tb.Helper()
+	comps := synthComponents(1, n, 5, synthCapOneIn)
+	bottom := comps[n-1].Name
+	for _, side := range []struct{ name, cons string }{{"left", ">=4.0.0"}, {"right", "<2.0.0"}} {
+		comps = append(comps, &Component{Name: side.name, Category: CategoryALaCarte, Description: "synthetic", Namespace: "ns",
+			Chart: Chart{Repository: "https://charts.example.com", Name: "c"},
+			Versions: []Version{{Version: "1.0.0", ChartVersion: "1.0.0", Requires: []Requirement{
+				{Name: comps[0].Name, Constraint: "*"}, {Name: bottom, Constraint: side.cons}}}}})
+	}
+	c, err := New(fmt.Sprintf("synthetic-disagreeing-%d", n), comps)
+	require.NoError(tb, err)
+	return c, nil, Request{Kind: Install, Names: []string{"c00000", "c00001", "c00002", "left", "right"}}
+}
+
 func BenchmarkResolveUnsatisfiable(b *testing.B) {
 	root := Request{Kind: Install, Names: []string{"root"}}
 	for _, bc := range []struct {
@@ -324,6 +342,7 @@ func BenchmarkResolveUnsatisfiable(b *testing.B) {
 	}{
 		{"late-conflict-30x20", func() (*Catalog, []Installed, Request) { return lateConflictCatalog(b, 30, 20, false), nil, root }},
 		{"descending-chain-20x40", func() (*Catalog, []Installed, Request) { return descendingChainCatalog(b, 20, 40, false), nil, root }},
+		{"disagreeing-10000x20x5", func() (*Catalog, []Installed, Request) { return disagreeingSynthetic(b, 10000) }},
 		{"installed-10000x20x5", func() (*Catalog, []Installed, Request) { return unsatSynthetic(b, 10000) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -16,7 +16,7 @@
 // Resolve returns a *InputError for requests it refuses outright, and a *ConflictError or
 // *CycleError, whose messages name the constraint chains involved and suggest what would
 // fit, when no combination of versions satisfies the request. Verify checks a set of
-// components independently of the resolver; AvailableUpgrade and DependsOn serve the
-// operator. The file format, the resolution rules and the plan contract are documented in
+// components independently of the resolver; AvailableUpgrade serves the
+// operator and the upgrade listings (with upgrades.go). The file format, the resolution rules and the plan contract are documented in
 // docs/catalog.md.
 package catalog

@@ -55,6 +55,14 @@ type upgradeCheck struct {
 	// seen and stamp serve the cycle search.
 	seen  []int
 	stamp int
+	// on lists, by component name, the constraints the installed versions of set state
+	// on it (requirements and optional members), with the position that states them.
+	on map[string][]stated
+}
+
+type stated struct {
+	from int
+	c    *constraint
 }
 
 func newUpgradeCheck(c *Catalog, set []Installed) *upgradeCheck {
@@ -65,6 +73,15 @@ func newUpgradeCheck(c *Catalog, set []Installed) *upgradeCheck {
 		u.pos[in.Name] = i
 		u.comps[i], _ = c.Component(in.Name) // Verify found both
 		u.vers[i], _ = u.comps[i].Version(in.Version)
+	}
+	u.on = map[string][]stated{}
+	for i, v := range u.vers {
+		for _, r := range v.Requires {
+			u.on[r.Name] = append(u.on[r.Name], stated{i, r.c})
+		}
+		for _, o := range v.Optional {
+			u.on[o.Name] = append(u.on[o.Name], stated{i, o.c})
+		}
 	}
 	for i, v := range u.vers {
 		for _, r := range v.Requires {
@@ -100,6 +117,9 @@ func (u *upgradeCheck) newest(i int) (*Version, error) {
 			return v, nil
 		case needsDowngrade:
 			continue // no resolution can succeed: installed components are not downgraded
+		}
+		if u.upgradeGreedily(i, v) {
+			return v, nil // a solution, found without the resolver
 		}
 		_, err := Resolve(u.c, u.set, Request{Kind: Upgrade, Names: []string{comp.Name}, Versions: map[string]string{comp.Name: v.Version}})
 		if err == nil {
@@ -193,6 +213,154 @@ func (u *upgradeCheck) reaches(from []int, target int) bool {
 		}
 		u.seen[j] = u.stamp
 		stack = append(stack, u.deps[j]...)
+	}
+	return false
+}
+
+// maxGreedySteps bounds the versions upgradeGreedily picks for one candidate.
+const maxGreedySteps = 64
+
+// upgradeGreedily tries to build a solution with set[i] at v by upgrading or installing,
+// newest first, whatever v's requirements need, and what those need in turn, never
+// downgrading and never picking a pre-release. It reports true only for a set that
+// satisfies every requirement and constraint and has no cycle: then the resolver would
+// find a solution too. false means only that the greedy attempt failed.
+func (u *upgradeCheck) upgradeGreedily(i int, v *Version) bool {
+	changed := map[string]*Version{u.set[i].Name: v} // new versions, and new components
+	current := func(name string) (*Version, bool) {
+		if w, ok := changed[name]; ok {
+			return w, true
+		}
+		if j, ok := u.pos[name]; ok {
+			return u.vers[j], true
+		}
+		return nil, false
+	}
+	// accepts reports whether every member of the tentative set that states a
+	// constraint on name accepts w.
+	accepts := func(name string, w *Version) bool {
+		for _, st := range u.on[name] {
+			if _, moved := changed[u.set[st.from].Name]; !moved && !st.c.match(&w.v) {
+				return false
+			}
+		}
+		for cn, cv := range changed {
+			if cn == name {
+				continue
+			}
+			for _, r := range cv.Requires {
+				if r.Name == name && !r.c.match(&w.v) {
+					return false
+				}
+			}
+			for _, o := range cv.Optional {
+				if o.Name == name && !o.c.match(&w.v) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	pick := func(name string, k *constraint) bool {
+		comp, ok := u.c.Component(name)
+		if !ok || name == u.set[i].Name { // the candidate stays at v
+			return false
+		}
+		var floor *ver
+		if j, ok := u.pos[name]; ok {
+			floor = &u.vers[j].v
+		}
+		for x := range comp.Versions { // newest first
+			w := &comp.Versions[x]
+			if w.prer || floor != nil && w.v.cmp(floor) < 0 || !k.match(&w.v) || !accepts(name, w) {
+				continue
+			}
+			changed[name] = w
+			return true
+		}
+		return false
+	}
+	queue := []string{u.set[i].Name}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > maxGreedySteps {
+			return false
+		}
+		name := queue[0]
+		queue = queue[1:]
+		w := changed[name]
+		for _, r := range w.Requires {
+			if cur, ok := current(r.Name); ok && r.c.match(&cur.v) {
+				continue
+			}
+			if !pick(r.Name, r.c) {
+				return false
+			}
+			queue = append(queue, r.Name)
+		}
+		for _, o := range w.Optional {
+			if cur, ok := current(o.Name); !ok || o.c.match(&cur.v) {
+				continue
+			}
+			if !pick(o.Name, o.c) {
+				return false
+			}
+			queue = append(queue, o.Name)
+		}
+	}
+	// Check the whole change: every changed component's requirements and constraints on
+	// it, and no cycle through a changed component.
+	for name, w := range changed {
+		if !accepts(name, w) {
+			return false
+		}
+		for _, r := range w.Requires {
+			if cur, ok := current(r.Name); !ok || !r.c.match(&cur.v) {
+				return false
+			}
+		}
+		for _, o := range w.Optional {
+			if cur, ok := current(o.Name); ok && !o.c.match(&cur.v) {
+				return false
+			}
+		}
+	}
+	return !u.changeClosesCycle(changed, current)
+}
+
+// changeClosesCycle reports whether the tentative set (the installed one with changed
+// applied) has a dependency cycle; only a cycle through a changed component is possible.
+func (u *upgradeCheck) changeClosesCycle(changed map[string]*Version, current func(string) (*Version, bool)) bool {
+	state := map[string]uint8{} // 1 on the path, 2 done
+	var visit func(name string) bool
+	visit = func(name string) bool {
+		state[name] = 1
+		w, _ := current(name)
+		deps := make([]string, 0, len(w.Requires)+len(w.Optional))
+		for _, r := range w.Requires {
+			deps = append(deps, r.Name)
+		}
+		for _, o := range w.Optional {
+			if _, ok := current(o.Name); ok {
+				deps = append(deps, o.Name)
+			}
+		}
+		for _, d := range deps {
+			switch state[d] {
+			case 1:
+				return true
+			case 0:
+				if visit(d) {
+					return true
+				}
+			}
+		}
+		state[name] = 2
+		return false
+	}
+	for name := range changed {
+		if state[name] == 0 && visit(name) {
+			return true
+		}
 	}
 	return false
 }

@@ -116,41 +116,6 @@ func findCycle(nodes []string, edges map[string][]string) []string {
 	return nil
 }
 
-// DependsOn returns, for each component of set the catalog knows at its version, the
-// components of set it depends on (requirements, and optional members that are in the
-// set), sorted. The operator uses it for HelmRelease dependsOn.
-func DependsOn(c *Catalog, set []Installed) map[string][]string {
-	present := map[string]bool{}
-	for _, in := range set {
-		present[in.Name] = true
-	}
-	out := map[string][]string{}
-	for _, in := range set {
-		comp, ok := c.Component(in.Name)
-		if !ok {
-			continue
-		}
-		v, ok := comp.Version(in.Version)
-		if !ok {
-			continue
-		}
-		var deps []string
-		for _, r := range v.Requires {
-			if present[r.Name] {
-				deps = append(deps, r.Name)
-			}
-		}
-		for _, o := range v.Optional {
-			if present[o.Name] {
-				deps = append(deps, o.Name)
-			}
-		}
-		slices.Sort(deps)
-		out[in.Name] = slices.Compact(deps)
-	}
-	return out
-}
-
 // AvailableUpgrade returns the newest version of name, newer than the installed one and
 // not a pre-release, that an upgrade of name alone could reach: every installed
 // dependent's constraint (requirements and optional-member constraints) accepts it as

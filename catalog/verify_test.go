@@ -58,10 +58,3 @@ func TestAvailableUpgrade(t *testing.T) {
 	_, err := AvailableUpgrade(c, inst("base 1.1.0"), "db")
 	assert.EqualError(t, err, "invalid request: db is not installed")
 }
-
-func TestDependsOn(t *testing.T) {
-	c := mkCatalog(t, platformCatalog)
-	assert.Equal(t, map[string][]string{
-		"base": nil, "db": {"base"}, "store": nil, "vec": {"db", "store"}, "ai": {"db", "graph", "vec"}, "graph": nil,
-	}, DependsOn(c, inst("base 1.1.0, db 1.25.1, store 2.0.0, vec 2.4.0, ai 1.2.0, graph 5.26.0")))
-}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 // ApplyOptions are the options of Apply.
@@ -42,14 +43,14 @@ func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform,
 		if err != nil {
 			return nil, err
 		}
-		applyOpts := []client.ApplyOption{client.FieldOwner(FieldManager)}
-		if opts.Force {
-			applyOpts = append(applyOpts, client.ForceOwnership)
+		applyOpts := []kube.ApplyOption{kube.WithResourceVersion()}
+		if !opts.Force {
+			applyOpts = append(applyOpts, kube.WithoutForce())
 		}
 		if opts.DryRun {
-			applyOpts = append(applyOpts, client.DryRunAll)
+			applyOpts = append(applyOpts, kube.WithDryRun())
 		}
-		err = c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), applyOpts...)
+		err = kube.ApplyObject(ctx, c, FieldManager, u, applyOpts...)
 		if err == nil {
 			out := &openovav1alpha1.Platform{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {

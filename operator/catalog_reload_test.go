@@ -70,6 +70,7 @@ func TestMissingVersionReloadsCatalogAndStopsOnlyItsEntry(t *testing.T) {
 	require.NotEmpty(t, pl.Status.Alerts)
 	assert.Equal(t, "middle", pl.Status.Alerts[0].Component)
 	assert.Equal(t, "0.1.0", mustComponent(t, ns, "middle").Spec.Version)
+	assert.Equal(t, "0.1.0", mustRelease(t, ns, "middle").Spec.Chart.Spec.Version, "middle's release stays as it was")
 	assert.True(t, hasEvent(eventsFor(t, ns, "Platform", "acme"), "Warning", openovav1alpha1.UnknownVersionReason))
 	assert.Positive(t, s.Answers(http.StatusNotModified), "the reload for 9.9.9 was a conditional GET answered 304")
 

@@ -8,12 +8,10 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
-	corev1 "k8s.io/api/core/v1"
+	"github.com/openova-io/core/internal/kube"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/internal/kube"
 )
 
 const (
@@ -66,6 +63,8 @@ type ComponentReconciler struct {
 // +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmrepositories,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get
+// Resource parts may be of any kind a catalog names (a ClusterIssuer, a KnativeServing):
+// +kubebuilder:rbac:groups=*,resources=*,verbs=get;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // SetupWithManager registers the reconciler. The HelmRelease watch is added once the Flux
@@ -84,6 +83,7 @@ func (r *ComponentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("component").
 		For(&openovav1alpha1.Component{}).
+		Watches(&openovav1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bundlesOf)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency}).
 		Build(r)
 	if err != nil {
@@ -142,8 +142,11 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 	}()
 
-	if c.Spec.Delivery == openovav1alpha1.DeliveryBootstrap {
+	switch c.Spec.Delivery {
+	case openovav1alpha1.DeliveryBootstrap:
 		return r.reconcileWorkloads(ctx, c)
+	case openovav1alpha1.DeliveryBundle:
+		return r.reconcileBundle(ctx, c)
 	}
 	installed, err := r.ensureFluxWatch()
 	if err != nil {
@@ -154,24 +157,36 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
 	}
+	if len(c.Spec.Parts) > 0 {
+		return r.reconcileParts(ctx, c)
+	}
 	if c.Spec.Chart == nil {
 		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
-			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart is required for helm delivery"}})
+			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart or spec.parts is required for helm delivery"}})
 		return ctrl.Result{}, nil
 	}
 
-	hr, err := r.helmRelease(ctx, c)
+	hr, err := r.helmRelease(ctx, c, c.Name)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	r.observeRelease(ctx, c, hr)
-	target, wait, err := r.chooseTarget(c, hr)
+	target, wait, err := r.chooseTarget(c, hr, c.Spec.Chart.Version, c.Status.LastGoodChartVersion)
 	if err != nil {
 		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.UpgradeScheduledCondition, metav1.ConditionFalse,
 			openovav1alpha1.UpgradeScheduledReason, err.Error())
 	}
+	dependsOn, err := r.helmDependencies(ctx, c)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	rel := releaseSpec{Name: c.Name, Chart: *c.Spec.Chart, Values: c.Spec.Values, DependsOn: dependsOn}
 	// The HelmRelease as the API server answered the apply: the cache may not have seen it.
-	if hr, err = r.applyFlux(ctx, c, hr, target); err != nil {
+	if hr, err = r.applyRelease(ctx, c, hr, rel, target); err != nil {
+		return ctrl.Result{}, err
+	}
+	// What a multi-part version left behind goes once the single release is in place.
+	if err := r.pruneParts(ctx, c, map[string]bool{c.Name: true}); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.mirrorHealth(c, hr, target)
@@ -189,10 +204,10 @@ type deliveryTarget struct {
 	FailedMessage string
 }
 
-// helmRelease returns the Component's HelmRelease from the cache, or nil.
-func (r *ComponentReconciler) helmRelease(ctx context.Context, c *openovav1alpha1.Component) (*helmv2.HelmRelease, error) {
+// helmRelease returns the Component's HelmRelease called name from the cache, or nil.
+func (r *ComponentReconciler) helmRelease(ctx context.Context, c *openovav1alpha1.Component, name string) (*helmv2.HelmRelease, error) {
 	hr := &helmv2.HelmRelease{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, hr); err != nil {
+	if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, hr); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}
@@ -207,11 +222,12 @@ func (r *ComponentReconciler) helmRelease(ctx context.Context, c *openovav1alpha
 // chooseTarget picks the version to deliver: spec.version, unless that version failed and
 // no retry was asked for, or it is an upgrade that must wait for its not-before time or the
 // maintenance window; then the last good version stays. Sets UpgradeScheduled and returns
-// how long until the wait ends.
-func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *helmv2.HelmRelease) (deliveryTarget, time.Duration, error) {
-	desired := deliveryTarget{Version: c.Spec.Version, ChartVersion: c.Spec.Chart.Version}
+// how long until the wait ends. chart and lastGoodChart are the desired and last good chart
+// versions (for a multi-part component, any non-empty marker: each part keeps its own).
+func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *helmv2.HelmRelease, chart, lastGoodChart string) (deliveryTarget, time.Duration, error) {
+	desired := deliveryTarget{Version: c.Spec.Version, ChartVersion: chart}
 	st := &c.Status
-	lastGood := deliveryTarget{Version: st.LastGoodVersion, ChartVersion: st.LastGoodChartVersion}
+	lastGood := deliveryTarget{Version: st.LastGoodVersion, ChartVersion: lastGoodChart}
 	if st.FailedVersion != "" && st.FailedVersion == c.Spec.Version && lastGood.ChartVersion != "" {
 		lastGood.Failed = st.FailedVersion
 		if cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil {
@@ -244,13 +260,14 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 	return lastGood, at.Sub(now) + time.Second, nil
 }
 
-// applyFlux server-side applies the HelmRepository and the HelmRelease when they differ
-// from what the cache holds, and returns the HelmRelease as it is now: the API server's
-// answer to the apply, or hr when nothing needed applying.
-func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) (*helmv2.HelmRelease, error) {
-	repo := desiredHelmRepository(c)
+// applyRelease server-side applies the HelmRepository of rel's chart (when missing) and
+// rel's HelmRelease when it differs from hr, the one the cache holds, and returns the
+// HelmRelease as it is now: the API server's answer to the apply, or hr when nothing needed
+// applying.
+func (r *ComponentReconciler) applyRelease(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
+	repo := desiredHelmRepository(c.Namespace, rel.Chart.Repository)
 	var current sourcev1.HelmRepository
-	err := r.Get(ctx, client.ObjectKey{Namespace: repo.GetNamespace(), Name: repo.GetName()}, &current)
+	err := r.Get(ctx, client.ObjectKeyFromObject(repo), &current)
 	switch {
 	case apierrors.IsNotFound(err):
 		if err := kube.ApplyObject(ctx, r.Client, FieldManager, repo); err != nil {
@@ -259,12 +276,7 @@ func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.
 	case err != nil:
 		return nil, err
 	}
-
-	dependsOn, err := r.helmDependencies(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	desired, err := desiredHelmRelease(c, target, dependsOn)
+	desired, err := desiredHelmRelease(c, rel, target)
 	if err != nil {
 		return nil, err
 	}
@@ -274,100 +286,60 @@ func (r *ComponentReconciler) applyFlux(ctx context.Context, c *openovav1alpha1.
 	if err := kube.ApplyObject(ctx, r.Client, FieldManager, desired); err != nil {
 		return nil, err
 	}
-	applied := &helmv2.HelmRelease{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, applied); err != nil {
-		return nil, fmt.Errorf("read the applied HelmRelease %s: %w", c.Name, err)
-	}
-	return applied, nil
+	return desired, nil
 }
 
-// helmDependencies returns the dependencies of c that are delivered by Helm (bootstrap
-// components have no HelmRelease to depend on).
+// helmDependencies returns the HelmReleases of c's dependencies to wait for: a single-part
+// dependency's release, the last chart part's release of a multi-part one (it waits for the
+// parts before it). Bootstrap components and bundles have no HelmRelease to depend on.
 func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1alpha1.Component) ([]string, error) {
 	var out []string
 	for _, d := range c.Spec.Dependencies {
 		var dep openovav1alpha1.Component
 		err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: d}, &dep)
-		if err == nil && dep.Spec.Delivery == openovav1alpha1.DeliveryBootstrap {
-			continue
-		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			return nil, err
+		}
+		if err == nil {
+			switch {
+			case dep.Spec.Delivery == openovav1alpha1.DeliveryBootstrap || dep.Spec.Delivery == openovav1alpha1.DeliveryBundle:
+				continue
+			case len(dep.Spec.Parts) > 0:
+				if last := lastChartPart(dep.Spec.Parts); last != nil {
+					out = append(out, last.Release)
+				}
+				continue
+			}
 		}
 		out = append(out, d)
 	}
 	return out, nil
 }
 
-// helmReleaseUpToDate reports whether the HelmRelease already carries every field the
-// operator sets. The desired object goes through the Flux type first, so zero values Flux
-// omits compare equal; fields the API server defaulted are ignored; optional fields the
-// operator stopped setting (values, dependsOn) count as a difference.
-func helmReleaseUpToDate(hr *helmv2.HelmRelease, desired *unstructured.Unstructured) bool {
-	var typed helmv2.HelmRelease
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, &typed); err != nil {
-		return false
-	}
-	want, err1 := kube.ToUnstructured(&typed)
-	current, err2 := kube.ToUnstructured(hr)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	wantSpec, _, _ := unstructured.NestedMap(want.Object, "spec")
-	currentSpec, _, _ := unstructured.NestedMap(current.Object, "spec")
-	if !kube.JSONSubset(wantSpec, currentSpec) {
-		return false
-	}
-	for _, optional := range []string{"values", "dependsOn"} {
-		if _, ok := wantSpec[optional]; !ok && currentSpec[optional] != nil {
-			return false
-		}
-	}
-	for k, v := range desired.GetAnnotations() {
-		if hr.Annotations[k] != v {
-			return false
-		}
-	}
-	for _, a := range []string{failedAnnotation, failedMessageAnnotation} {
-		if _, ok := desired.GetAnnotations()[a]; !ok && hr.Annotations[a] != "" {
-			return false
-		}
-	}
-	for k, v := range desired.GetLabels() {
-		if hr.Labels[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// finalize removes the HelmRelease (Flux uninstalls the release) and, when no other
-// Component uses it, the HelmRepository; then lets the Component go.
+// finalize removes what the Component delivered — the objects of its resource parts, then
+// its HelmReleases (Flux uninstalls the releases) — and, when no other Component uses them,
+// its HelmRepositories; then lets the Component go.
 func (r *ComponentReconciler) finalize(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(c, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if c.Spec.Delivery != openovav1alpha1.DeliveryBootstrap && c.Spec.Chart != nil {
+	if c.Spec.Delivery == openovav1alpha1.DeliveryHelm || c.Spec.Delivery == "" {
 		installed, err := r.ensureFluxWatch()
 		if err != nil {
 			return ctrl.Result{}, err
 		}
 		if installed {
-			hr := &helmv2.HelmRelease{}
-			err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Name}, hr)
-			if err == nil {
-				if hr.DeletionTimestamp.IsZero() {
-					if err := r.Delete(ctx, hr); client.IgnoreNotFound(err) != nil {
-						return ctrl.Result{}, fmt.Errorf("delete HelmRelease %s: %w", c.Name, err)
-					}
-					notify(ctx, r.Events, c, corev1.EventTypeNormal, openovav1alpha1.ReconciledReason, "uninstalling %s", c.Name)
-				}
-				return ctrl.Result{RequeueAfter: uninstallRecheck}, nil
-			}
-			if !apierrors.IsNotFound(err) {
+			if err := r.deleteObjects(ctx, c, c.Status.Parts); err != nil {
 				return ctrl.Result{}, err
 			}
-			if err := r.pruneRepository(ctx, c); err != nil {
+			left, err := r.deleteReleases(ctx, c, nil)
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			if left > 0 {
+				return ctrl.Result{RequeueAfter: uninstallRecheck}, nil
+			}
+			if err := r.pruneRepositories(ctx, c); err != nil {
 				return ctrl.Result{}, err
 			}
 		}
@@ -377,21 +349,42 @@ func (r *ComponentReconciler) finalize(ctx context.Context, c *openovav1alpha1.C
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, c, patch))
 }
 
-// pruneRepository deletes c's HelmRepository unless another live Component uses it.
-func (r *ComponentReconciler) pruneRepository(ctx context.Context, c *openovav1alpha1.Component) error {
+// repositories returns the chart repositories a Component's spec uses.
+func repositories(c *openovav1alpha1.Component) map[string]bool {
+	out := map[string]bool{}
+	if c.Spec.Chart != nil {
+		out[c.Spec.Chart.Repository] = true
+	}
+	for _, p := range c.Spec.Parts {
+		if p.Chart != nil {
+			out[p.Chart.Repository] = true
+		}
+	}
+	return out
+}
+
+// pruneRepositories deletes c's HelmRepositories that no other live Component uses.
+func (r *ComponentReconciler) pruneRepositories(ctx context.Context, c *openovav1alpha1.Component) error {
+	mine := repositories(c)
+	if len(mine) == 0 {
+		return nil
+	}
 	var list openovav1alpha1.ComponentList
 	if err := r.List(ctx, &list, client.InNamespace(c.Namespace)); err != nil {
 		return err
 	}
 	for _, other := range list.Items {
-		if other.Name != c.Name && other.DeletionTimestamp.IsZero() && other.Spec.Chart != nil &&
-			other.Spec.Chart.Repository == c.Spec.Chart.Repository {
-			return nil
+		if other.Name != c.Name && other.DeletionTimestamp.IsZero() {
+			for repo := range repositories(&other) {
+				delete(mine, repo)
+			}
 		}
 	}
-	repo := &sourcev1.HelmRepository{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: repositoryName(c.Spec.Chart.Repository)}}
-	if err := r.Delete(ctx, repo); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("delete HelmRepository %s: %w", repo.Name, err)
+	for url := range mine {
+		repo := &sourcev1.HelmRepository{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: repositoryName(url)}}
+		if err := r.Delete(ctx, repo); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete HelmRepository %s: %w", repo.Name, err)
+		}
 	}
 	return nil
 }

@@ -12,10 +12,14 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
 )
 
 const (
@@ -32,6 +36,9 @@ const (
 	failedAnnotation = "openova.io/failed-version"
 	// failedMessageAnnotation keeps why that version failed, for the same reason.
 	failedMessageAnnotation = "openova.io/failed-message"
+	// partLabel on a HelmRelease or applied object names the part of the component it
+	// delivers.
+	partLabel = "openova.io/part"
 	// releaseInterval is how often Flux re-checks a release for drift.
 	releaseInterval = 10 * time.Minute
 	// repositoryInterval is how often Flux re-reads a chart repository's index.
@@ -64,8 +71,8 @@ func repositoryName(repo string) string {
 }
 
 // fluxLabels are the labels of every Flux object delivering component c.
-func fluxLabels(c *openovav1alpha1.Component) map[string]any {
-	labels := map[string]any{
+func fluxLabels(c *openovav1alpha1.Component) map[string]string {
+	labels := map[string]string{
 		managedByLabel:                 managedByValue,
 		openovav1alpha1.ComponentLabel: c.Name,
 	}
@@ -75,103 +82,138 @@ func fluxLabels(c *openovav1alpha1.Component) map[string]any {
 	return labels
 }
 
-// desiredHelmRepository is the HelmRepository serving c's chart.
-func desiredHelmRepository(c *openovav1alpha1.Component) *unstructured.Unstructured {
-	spec := map[string]any{
-		"url":      c.Spec.Chart.Repository,
-		"interval": repositoryInterval.String(),
-	}
-	if strings.HasPrefix(c.Spec.Chart.Repository, "oci://") {
-		spec["type"] = sourcev1.HelmRepositoryTypeOCI
-	}
-	labels := map[string]any{managedByLabel: managedByValue}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": helmRepositoryGVK.GroupVersion().String(),
-		"kind":       helmRepositoryGVK.Kind,
-		"metadata": map[string]any{
-			"name":      repositoryName(c.Spec.Chart.Repository),
-			"namespace": c.Namespace,
-			"labels":    labels,
+// desiredHelmRepository is the HelmRepository serving the chart repository repo.
+func desiredHelmRepository(namespace, repo string) *sourcev1.HelmRepository {
+	hr := &sourcev1.HelmRepository{
+		TypeMeta: metav1.TypeMeta{APIVersion: sourcev1.GroupVersion.String(), Kind: sourcev1.HelmRepositoryKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      repositoryName(repo),
+			Namespace: namespace,
+			Labels:    map[string]string{managedByLabel: managedByValue},
 		},
-		"spec": spec,
-	}}
+		Spec: sourcev1.HelmRepositorySpec{URL: repo, Interval: metav1.Duration{Duration: repositoryInterval}},
+	}
+	if strings.HasPrefix(repo, "oci://") {
+		hr.Spec.Type = sourcev1.HelmRepositoryTypeOCI
+	}
+	return hr
 }
 
-// desiredHelmRelease is the HelmRelease delivering c at target (the desired version, or the
-// last good one while an upgrade waits or has failed). dependsOn lists the HelmReleases of
-// c's helm-delivered dependencies.
-func desiredHelmRelease(c *openovav1alpha1.Component, target deliveryTarget, dependsOn []string) (*unstructured.Unstructured, error) {
+// releaseSpec is one HelmRelease of a Component: the whole component, or one chart part.
+type releaseSpec struct {
+	// Name of the HelmRelease and of the Helm release.
+	Name string
+	// Part is the part's name; empty for a single-part component.
+	Part   string
+	Chart  openovav1alpha1.ChartRef
+	Values *runtime.RawExtension
+	// DependsOn are the HelmReleases to wait for.
+	DependsOn []string
+}
+
+// desiredHelmRelease is the HelmRelease delivering rel of c at target (the desired version,
+// or the last good one while an upgrade waits or has failed; target.ChartVersion overrides
+// rel.Chart.Version).
+func desiredHelmRelease(c *openovav1alpha1.Component, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
 	timeout := defaultUpgradeTimeout
 	if c.Spec.UpgradeTimeout != nil && c.Spec.UpgradeTimeout.Duration > 0 {
 		timeout = c.Spec.UpgradeTimeout.Duration
 	}
-	spec := map[string]any{
-		"interval":         releaseInterval.String(),
-		"releaseName":      c.Name,
-		"targetNamespace":  c.Spec.TargetNamespace,
-		"storageNamespace": c.Spec.TargetNamespace,
-		"chart": map[string]any{"spec": map[string]any{
-			"chart":   c.Spec.Chart.Name,
-			"version": target.ChartVersion,
-			"sourceRef": map[string]any{
-				"kind": sourcev1.HelmRepositoryKind,
-				"name": repositoryName(c.Spec.Chart.Repository),
-			},
-			"interval": repositoryInterval.String(),
-		}},
-		"install": map[string]any{
-			"createNamespace": true,
-			"timeout":         timeout.String(),
+	chartVersion := rel.Chart.Version
+	if target.ChartVersion != "" {
+		chartVersion = target.ChartVersion
+	}
+	strategy := helmv2.RollbackRemediationStrategy
+	remediateLast := true
+	hr := &helmv2.HelmRelease{
+		TypeMeta: metav1.TypeMeta{APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            rel.Name,
+			Namespace:       c.Namespace,
+			Labels:          fluxLabels(c),
+			Annotations:     map[string]string{versionAnnotation: target.Version},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(c, openovav1alpha1.GroupVersion.WithKind("Component"))},
 		},
-		"upgrade": map[string]any{
-			"timeout": timeout.String(),
-			"remediation": map[string]any{
-				"retries":              int64(0),
-				"strategy":             string(helmv2.RollbackRemediationStrategy),
-				"remediateLastFailure": true,
+		Spec: helmv2.HelmReleaseSpec{
+			Interval:         metav1.Duration{Duration: releaseInterval},
+			ReleaseName:      rel.Name,
+			TargetNamespace:  c.Spec.TargetNamespace,
+			StorageNamespace: c.Spec.TargetNamespace,
+			Chart: &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
+				Chart:     rel.Chart.Name,
+				Version:   chartVersion,
+				SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: repositoryName(rel.Chart.Repository)},
+				Interval:  &metav1.Duration{Duration: repositoryInterval},
+			}},
+			Install: &helmv2.Install{CreateNamespace: true, Timeout: &metav1.Duration{Duration: timeout}},
+			Upgrade: &helmv2.Upgrade{
+				Timeout: &metav1.Duration{Duration: timeout},
+				Remediation: &helmv2.UpgradeRemediation{
+					Retries:              0,
+					Strategy:             &strategy,
+					RemediateLastFailure: &remediateLast,
+				},
 			},
 		},
 	}
-	if len(dependsOn) > 0 {
-		deps := make([]any, 0, len(dependsOn))
-		for _, d := range dependsOn {
-			deps = append(deps, map[string]any{"name": d})
-		}
-		spec["dependsOn"] = deps
+	if rel.Part != "" {
+		hr.Labels[partLabel] = rel.Part
 	}
-	if c.Spec.Values != nil && len(c.Spec.Values.Raw) > 0 {
+	for _, d := range rel.DependsOn {
+		hr.Spec.DependsOn = append(hr.Spec.DependsOn, helmv2.DependencyReference{Name: d})
+	}
+	if rel.Values != nil && len(rel.Values.Raw) > 0 {
 		var values map[string]any
-		if err := json.Unmarshal(c.Spec.Values.Raw, &values); err != nil {
-			return nil, fmt.Errorf("spec.values: %w", err)
+		if err := json.Unmarshal(rel.Values.Raw, &values); err != nil {
+			return nil, fmt.Errorf("values of %s: %w", rel.Name, err)
 		}
 		if len(values) > 0 {
-			spec["values"] = values
+			raw, err := json.Marshal(values)
+			if err != nil {
+				return nil, err
+			}
+			hr.Spec.Values = &apiextensionsv1.JSON{Raw: raw}
 		}
 	}
-	annotations := map[string]any{versionAnnotation: target.Version}
 	if target.Failed != "" {
-		annotations[failedAnnotation] = target.Failed
-		annotations[failedMessageAnnotation] = truncate(target.FailedMessage, 1024)
+		hr.Annotations[failedAnnotation] = target.Failed
+		hr.Annotations[failedMessageAnnotation] = truncate(target.FailedMessage, 1024)
 	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": helmReleaseGVK.GroupVersion().String(),
-		"kind":       helmReleaseGVK.Kind,
-		"metadata": map[string]any{
-			"name":        c.Name,
-			"namespace":   c.Namespace,
-			"labels":      fluxLabels(c),
-			"annotations": annotations,
-			"ownerReferences": []any{map[string]any{
-				"apiVersion":         openovav1alpha1.GroupVersion.String(),
-				"kind":               "Component",
-				"name":               c.Name,
-				"uid":                string(c.UID),
-				"controller":         true,
-				"blockOwnerDeletion": true,
-			}},
-		},
-		"spec": spec,
-	}}, nil
+	return hr, nil
+}
+
+// helmReleaseUpToDate reports whether the HelmRelease already carries every field the
+// operator sets: the spec compared typed with DeepDerivative (fields the operator leaves
+// unset, which the API server or Flux may default, are ignored), values as JSON, and the
+// optional fields the operator stopped setting (values, dependsOn) count as a difference.
+func helmReleaseUpToDate(hr, desired *helmv2.HelmRelease) bool {
+	want, have := desired.Spec.DeepCopy(), hr.Spec.DeepCopy()
+	if (want.Values == nil) != (have.Values == nil) || want.Values != nil && !kube.JSONEqual(json.RawMessage(want.Values.Raw), json.RawMessage(have.Values.Raw)) {
+		return false
+	}
+	if len(want.DependsOn) != len(have.DependsOn) {
+		return false
+	}
+	want.Values, have.Values = nil, nil
+	if !equality.Semantic.DeepDerivative(*want, *have) {
+		return false
+	}
+	for k, v := range desired.Annotations {
+		if hr.Annotations[k] != v {
+			return false
+		}
+	}
+	for _, a := range []string{failedAnnotation, failedMessageAnnotation} {
+		if _, ok := desired.Annotations[a]; !ok && hr.Annotations[a] != "" {
+			return false
+		}
+	}
+	for k, v := range desired.Labels {
+		if hr.Labels[k] != v {
+			return false
+		}
+	}
+	return metav1.IsControlledBy(hr, &metav1.ObjectMeta{UID: desired.OwnerReferences[0].UID})
 }
 
 // fluxGroupKinds are the Flux kinds the operator needs.

@@ -104,10 +104,16 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 	for _, s := range set {
 		inSet[s.Name] = true
 	}
+	// Templates that reach a component whose endpoints do not render fail per entry below.
+	comps, _ := catalog.PlatformComponents(cat, p.Spec.Organization.Domain, set)
 	for _, e := range entries {
 		desired, err := desiredComponent(p, cat, e, inSet, upgrades[e.Name])
 		if err != nil {
 			problems[e.Name] = entryProblem{Reason: openovav1alpha1.InvalidEntryReason, Message: err.Error()}
+			continue
+		}
+		if err := renderDelivery(p, cat, e, comps, desired); err != nil {
+			problems[e.Name] = entryProblem{Reason: openovav1alpha1.InvalidValuesReason, Message: err.Error()}
 			continue
 		}
 		current, ok := owned[e.Name]
@@ -222,5 +228,9 @@ func componentUpToDate(current, desired *openovav1alpha1.Component) bool {
 		return false
 	}
 	cur.Values, want.Values = nil, nil
+	if len(cur.Parts) != len(want.Parts) || len(want.Parts) > 0 && !kube.JSONEqual(cur.Parts, want.Parts) {
+		return false
+	}
+	cur.Parts, want.Parts = nil, nil
 	return equality.Semantic.DeepEqual(cur, want)
 }

@@ -33,10 +33,11 @@ type releaseObservation struct {
 //     (they describe the previous spec);
 //   - kstatus Failed (Flux stalled, install or upgrade failed): Degraded when a release of
 //     this HelmRelease was deployed before, else Failed (reason InstallFailed);
-//   - kstatus Current but the deployed release (status.history[0], and
-//     status.lastAttemptedRevision) is not the desired chart version: Progressing;
-//   - kstatus Current and the desired chart version deployed: Healthy, Delivered;
-//   - otherwise Progressing (DependencyNotReady when Flux waits for a dependency).
+//   - Ready=False: Progressing (DependencyNotReady when Flux waits for a dependency);
+//   - the deployed release (status.history[0], and status.lastAttemptedRevision) is the
+//     desired chart version, Ready=True or Unknown (Flux re-checking a release it
+//     delivered at this generation): Healthy, Delivered;
+//   - otherwise Progressing (Ready=True for another chart version, an install under way).
 func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObservation {
 	progressing := func(reason, format string, args ...any) releaseObservation {
 		return releaseObservation{Health: openovav1alpha1.HealthProgressing, Reason: reason, Message: fmt.Sprintf(format, args...)}
@@ -68,36 +69,43 @@ func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObse
 		message = res.Message
 	}
 	latest := hr.Status.History.Latest()
-	switch res.Status {
-	case status.FailedStatus:
+	deployed := latest != nil && latest.Status == "deployed" && sameChartVersion(latest.ChartVersion, chartVersion) &&
+		(hr.Status.LastAttemptedRevision == "" || sameChartVersion(hr.Status.LastAttemptedRevision, chartVersion))
+	if res.Status == status.FailedStatus {
 		for _, s := range hr.Status.History {
 			if s != nil && (s.Status == "deployed" || s.Status == "superseded") {
 				return releaseObservation{Health: openovav1alpha1.HealthDegraded, Reason: openovav1alpha1.DegradedReason, Message: message}
 			}
 		}
 		return releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.InstallFailedReason, Message: message}
-	case status.CurrentStatus:
-		if ready == nil || ready.Status != metav1.ConditionTrue {
-			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s is not Ready yet: %s", hr.Name, message)
-		}
-		if latest == nil || latest.Status != "deployed" || !sameChartVersion(latest.ChartVersion, chartVersion) {
-			deployed := "nothing"
-			if latest != nil {
-				deployed = fmt.Sprintf("chart %s (%s)", latest.ChartVersion, latest.Status)
-			}
-			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s has deployed %s, not yet chart %s", hr.Name, deployed, chartVersion)
-		}
-		if r := hr.Status.LastAttemptedRevision; r != "" && !sameChartVersion(r, chartVersion) {
-			return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s last attempted chart %s, not %s", hr.Name, r, chartVersion)
-		}
-		return releaseObservation{Health: openovav1alpha1.HealthHealthy, Reason: openovav1alpha1.HealthyReason,
-			Message: fmt.Sprintf("chart %s is deployed", chartVersion), Delivered: true}
-	default:
+	}
+	switch {
+	case ready != nil && ready.Status == metav1.ConditionFalse:
 		reason := openovav1alpha1.ProgressingReason
-		if ready != nil && ready.Reason == fluxmeta.DependencyNotReadyReason {
+		if ready.Reason == fluxmeta.DependencyNotReadyReason {
 			reason = openovav1alpha1.DependencyNotReadyReason
 		}
 		return progressing(reason, "%s", message)
+	case deployed && ready != nil && ready.Status == metav1.ConditionTrue:
+		return releaseObservation{Health: openovav1alpha1.HealthHealthy, Reason: openovav1alpha1.HealthyReason,
+			Message: fmt.Sprintf("chart %s is deployed", chartVersion), Delivered: true}
+	case deployed:
+		// Flux re-checks a release it delivered at this generation (every interval, or when
+		// the chart's artifact is refreshed): Ready goes Unknown while it runs. The desired
+		// chart is what is deployed; a problem it finds shows as Ready=False or Stalled.
+		return releaseObservation{Health: openovav1alpha1.HealthHealthy, Reason: openovav1alpha1.HealthyReason,
+			Message: fmt.Sprintf("chart %s is deployed (Flux is re-checking it: %s)", chartVersion, message), Delivered: true}
+	case ready != nil && ready.Status == metav1.ConditionTrue:
+		what := "nothing"
+		if latest != nil {
+			what = fmt.Sprintf("chart %s (%s)", latest.ChartVersion, latest.Status)
+		}
+		if r := hr.Status.LastAttemptedRevision; r != "" && !sameChartVersion(r, chartVersion) {
+			what += ", last attempted " + r
+		}
+		return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s has deployed %s, not yet chart %s", hr.Name, what, chartVersion)
+	default:
+		return progressing(openovav1alpha1.ProgressingReason, "%s", message)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 // BootstrapOptions are the options of kubectl openova bootstrap.
 type BootstrapOptions struct {
 	*GlobalOptions
+	noArgs
 	ConfigFile    string
 	Flags         bootstrap.Flags
 	DryRun        bool
@@ -60,12 +61,7 @@ only through its environment.`,
   # Tear it down again
   kubectl openova bootstrap destroy --config platform.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(cmd.Context()); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after terraform plan and print the plan; change nothing")
@@ -98,10 +94,18 @@ func (o *BootstrapOptions) addFlags(cmd *cobra.Command) {
 	fs.BoolVar(&o.SkipWait, "skip-wait", false, "apply Flux and the operator without waiting for their Deployments")
 }
 
-// Complete reads the configuration (file, flags, or the wizard on a terminal), the
+// Validate checks the flags.
+func (o *BootstrapOptions) Validate() error {
+	if o.WaitTimeout <= 0 {
+		return Errorf(ExitInvalidInput, "--wait-timeout must be positive, not %s", o.WaitTimeout)
+	}
+	return nil
+}
+
+// configure reads the configuration (file, flags, or the wizard on a terminal), the
 // credentials and the catalog, and resolves the component set, so a bad request fails
 // before Terraform creates anything.
-func (o *BootstrapOptions) Complete(ctx context.Context) error {
+func (o *BootstrapOptions) configure(ctx context.Context) error {
 	cat, err := o.LoadCatalog(ctx)
 	if err != nil {
 		return err
@@ -146,9 +150,12 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 	return out
 }
 
-// Run confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
+// Run reads the configuration, confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
 // region, the Platform and the report.
 func (o *BootstrapOptions) Run(ctx context.Context) error {
+	if err := o.configure(ctx); err != nil {
+		return err
+	}
 	if !o.DryRun && !o.Yes {
 		if !IsTerminal(o.In) {
 			return errNoTTY("bootstrap creates infrastructure and")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ type BootstrapDestroyOptions struct {
 }
 
 func newCmdBootstrapDestroy(g *GlobalOptions) *cobra.Command {
-	o := &BootstrapDestroyOptions{BootstrapOptions{GlobalOptions: g}}
+	o := &BootstrapDestroyOptions{BootstrapOptions{GlobalOptions: g, WaitTimeout: time.Minute}}
 	cmd := &cobra.Command{
 		Use:   "destroy [--config FILE] [flags]",
 		Short: "Tear a bootstrapped platform down with terraform destroy",
@@ -25,9 +26,7 @@ confirmation, then remove the kubeconfigs and the checkpoint from the work direc
 Without --config, the configuration the last bootstrap saved in the work directory
 (--work-dir, or ~/.openova/<organization> with --organization) is used.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	o.addFlags(cmd)
 	return cmd

@@ -185,26 +185,6 @@ func parseNameVersions(args []string, pins map[string]string) ([]string, error) 
 	return names, nil
 }
 
-// changeCommand is the Complete, Validate, Run shape of install, uninstall and upgrade.
-type changeCommand interface {
-	Complete(args []string) error
-	Validate() error
-	Run(ctx context.Context) error
-}
-
-// runChange runs a changeCommand's steps in order, as a cobra RunE.
-func runChange(o changeCommand) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := o.Complete(args); err != nil {
-			return err
-		}
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
-	}
-}
-
 // pinVersion pins name to version, unless another version was given for it already; from
 // names where the version came from (a flag) for the message.
 func pinVersion(pins map[string]string, name, from, version string) error {

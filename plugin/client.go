@@ -18,6 +18,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/lifecycle"
 )
 
@@ -37,8 +38,8 @@ func (g *GlobalOptions) RESTConfig() (*rest.Config, error) {
 	if err != nil {
 		return nil, WithCode(ExitFailure, fmt.Errorf("kubeconfig: %w", err))
 	}
+	cfg = kube.WithRateLimits(cfg, 0, 0)
 	cfg.UserAgent = "kubectl-openova"
-	cfg.QPS, cfg.Burst = 50, 100
 	return cfg, nil
 }
 

@@ -1,12 +1,15 @@
 package plugin
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 )
 
 // NewCmdCompletion returns the completion command.
 func NewCmdCompletion(g *GlobalOptions) *cobra.Command {
-	return &cobra.Command{
+	o := &CompletionOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish",
 		Short: "Print a shell completion script",
 		Long: `Print a shell completion script for kubectl-openova.
@@ -20,16 +23,37 @@ kubectl-openova binary itself:
   kubectl-openova completion fish > ~/.config/fish/completions/kubectl-openova.fish`,
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{"bash", "zsh", "fish"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			root := cmd.Root()
-			switch args[0] {
-			case "bash":
-				return root.GenBashCompletionV2(g.Out, true)
-			case "zsh":
-				return root.GenZshCompletion(g.Out)
-			default:
-				return root.GenFishCompletion(g.Out, true)
-			}
-		},
+		RunE:      runCommand(o),
+	}
+	o.root = cmd.Root
+	return cmd
+}
+
+// CompletionOptions are the options of kubectl openova completion.
+type CompletionOptions struct {
+	*GlobalOptions
+	shell string
+	root  func() *cobra.Command
+}
+
+// Complete reads the shell.
+func (o *CompletionOptions) Complete(args []string) error {
+	o.shell = args[0]
+	return nil
+}
+
+// Validate has nothing to check: the Args validator accepts only bash, zsh and fish.
+func (o *CompletionOptions) Validate() error { return nil }
+
+// Run prints the completion script of the whole command tree.
+func (o *CompletionOptions) Run(context.Context) error {
+	root := o.root()
+	switch o.shell {
+	case "bash":
+		return root.GenBashCompletionV2(o.Out, true)
+	case "zsh":
+		return root.GenZshCompletion(o.Out)
+	default:
+		return root.GenFishCompletion(o.Out, true)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // ComponentsOptions are the options of kubectl openova components.
 type ComponentsOptions struct {
 	*GlobalOptions
+	noArgs
 	Output string
 	// All lists the catalog's components that are not installed too (--all).
 	All bool
@@ -36,12 +37,7 @@ install or upgrade runs), health, and the upgrade the catalog offers.
   kubectl openova components --all
   kubectl openova components -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	AddOutputFlag(cmd, &o.Output, "")
 	cmd.Flags().BoolVarP(&o.All, "all", "A", false, "also list the catalog's components that are not installed")

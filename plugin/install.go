@@ -45,7 +45,7 @@ writing the Platform in between makes the command fail instead of overwriting it
   kubectl openova install keycloak --dry-run --exit-code`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeComponents(g),
-		RunE:              runChange(o),
+		RunE:              runCommand(o),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Version, "version", "", "version of the component to install (one NAME only; or use NAME@VERSION)")

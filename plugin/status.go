@@ -19,6 +19,7 @@ import (
 // StatusOptions are the options of kubectl openova status.
 type StatusOptions struct {
 	*GlobalOptions
+	noArgs
 	Output string
 	// Check exits with code 4 when the platform is not healthy (--check).
 	Check bool
@@ -44,12 +45,7 @@ every component healthy, no alert, and the status describes the latest spec.`,
   # CI gate
   kubectl openova status --check`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	AddOutputFlag(cmd, &o.Output, "")
 	cmd.Flags().BoolVar(&o.Check, "check", false, "exit with code 4 unless the platform is healthy")

@@ -35,7 +35,7 @@ spec.components in one server-side apply, and the operator uninstalls the releas
   kubectl openova uninstall ai-hub --yes --wait`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeComponents(g),
-		RunE:              runChange(o),
+		RunE:              runCommand(o),
 	}
 	o.addFlags(cmd)
 	return cmd

@@ -68,7 +68,7 @@ operator to check the catalog for upgrades right away.`,
   # Upgrade everything tonight at 02:00 UTC
   kubectl openova upgrade --all --schedule 2025-07-01T02:00:00Z --yes`,
 		ValidArgsFunction: completeComponents(g),
-		RunE:              runChange(o),
+		RunE:              runCommand(o),
 	}
 	o.addFlags(cmd)
 	f := cmd.Flags()

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 // VersionOptions are the options of kubectl openova version.
 type VersionOptions struct {
 	*GlobalOptions
+	noArgs
 	Output string
 }
 
@@ -21,12 +23,7 @@ func NewCmdVersion(g *GlobalOptions) *cobra.Command {
 		Use:   "version",
 		Short: "Print the version of kubectl openova",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:  runCommand(o),
 	}
 	AddOutputFlag(cmd, &o.Output, "")
 	return cmd
@@ -36,7 +33,7 @@ func NewCmdVersion(g *GlobalOptions) *cobra.Command {
 func (o *VersionOptions) Validate() error { return ValidateOutput(o.Output, "") }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *VersionOptions) Run(context.Context) error {
 	info := version.Get()
 	if o.Output != "" {
 		return PrintData(o.Out, o.Output, info)

@@ -43,7 +43,7 @@ const (
 )
 
 // Delivery says who installs a component.
-// +kubebuilder:validation:Enum=helm;bootstrap
+// +kubebuilder:validation:Enum=helm;bootstrap;bundle
 type Delivery string
 
 // Deliveries.
@@ -53,6 +53,21 @@ const (
 	// DeliveryBootstrap: bootstrap installs the component (Flux itself); the operator only
 	// watches its workloads.
 	DeliveryBootstrap Delivery = "bootstrap"
+	// DeliveryBundle: the component has no chart (a meta-platform); its health is the
+	// aggregate of its members (spec.dependencies).
+	DeliveryBundle Delivery = "bundle"
+)
+
+// PartKind says how a part of a multi-part component is delivered.
+// +kubebuilder:validation:Enum=chart;resources
+type PartKind string
+
+// Part kinds.
+const (
+	// PartChart: a Helm chart, delivered as its own HelmRelease.
+	PartChart PartKind = "chart"
+	// PartResources: Kubernetes objects the operator applies with server-side apply.
+	PartResources PartKind = "resources"
 )
 
 // ComponentSpec is the desired state of a Component.
@@ -68,15 +83,26 @@ type ComponentSpec struct {
 	// +required
 	Category Category `json:"category"`
 
-	// delivery says who installs the component: helm (the operator, through Flux) or
-	// bootstrap (installed with the cluster; only watched).
+	// delivery says who installs the component: helm (the operator, through Flux),
+	// bootstrap (installed with the cluster; only watched) or bundle (no chart; healthy when
+	// every member in dependencies is healthy at its desired version).
 	// +optional
 	// +kubebuilder:default=helm
 	Delivery Delivery `json:"delivery,omitempty"`
 
-	// chart is the Helm chart that delivers the component; required for helm delivery.
+	// chart is the Helm chart that delivers a single-part component; helm delivery needs
+	// chart or parts.
 	// +optional
 	Chart *ChartRef `json:"chart,omitempty"`
+
+	// parts deliver a multi-part component version in order, instead of chart and values:
+	// each chart part is its own HelmRelease depending on the part before it; each resource
+	// part is applied by the operator once the parts before it are Ready.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	Parts []ComponentPart `json:"parts,omitempty"`
 
 	// targetNamespace is where the component's workloads run.
 	// +required
@@ -92,7 +118,9 @@ type ComponentSpec struct {
 	// +kubebuilder:validation:MaxItems=64
 	Dependencies []string `json:"dependencies,omitempty"`
 
-	// values are Helm values passed to the chart.
+	// values are the Helm values passed to the chart of a single-part component: the
+	// catalog's default values rendered for the Platform, with the Platform entry's values
+	// merged over them.
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object
@@ -121,6 +149,42 @@ type ComponentSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=16
 	Endpoints []string `json:"endpoints,omitempty"`
+}
+
+// ComponentPart is one part of a multi-part component: a chart or resources.
+type ComponentPart struct {
+	// name of the part in the catalog.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// kind of the part: chart or resources.
+	// +required
+	Kind PartKind `json:"kind"`
+
+	// release names the HelmRelease (and Helm release) of a chart part.
+	// +optional
+	// +kubebuilder:validation:MaxLength=53
+	Release string `json:"release,omitempty"`
+
+	// chart of a chart part.
+	// +optional
+	Chart *ChartRef `json:"chart,omitempty"`
+
+	// values of a chart part: the catalog's defaults rendered for the Platform, with the
+	// Platform entry's values for this part merged over them.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Values *runtime.RawExtension `json:"values,omitempty"`
+
+	// resources are the objects of a resource part, rendered from the catalog.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Resources []runtime.RawExtension `json:"resources,omitempty"`
 }
 
 // ChartRef names a Helm chart version in a chart repository.
@@ -197,6 +261,14 @@ type ComponentStatus struct {
 	// +listType=atomic
 	Endpoints []string `json:"endpoints,omitempty"`
 
+	// parts is what the operator observed of each part of a multi-part component, in
+	// delivery order, including parts being pruned.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Parts []PartStatus `json:"parts,omitempty"`
+
 	// conditions: Ready, Progressing, UpgradeFailed, UpgradeScheduled, and kstatus'
 	// Reconciling and Stalled.
 	// +optional
@@ -214,6 +286,57 @@ type ComponentStatus struct {
 	// metadata.generation means the component runs spec.version.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+}
+
+// PartStatus is what the operator observed of one part.
+type PartStatus struct {
+	// name of the part.
+	Name string `json:"name"`
+
+	// kind of the part: chart or resources.
+	Kind PartKind `json:"kind"`
+
+	// health of the part: Healthy, Progressing, Degraded, Failed or Unknown.
+	// +optional
+	Health string `json:"health,omitempty"`
+
+	// message says why the part is not healthy, or what it delivered.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// release is the HelmRelease of a chart part.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// chartVersion deployed by a chart part.
+	// +optional
+	ChartVersion string `json:"chartVersion,omitempty"`
+
+	// lastGoodChartVersion is the chart version the part last ran healthy; the part is held
+	// on it while the component's upgrade has failed.
+	// +optional
+	LastGoodChartVersion string `json:"lastGoodChartVersion,omitempty"`
+
+	// objects applied by a resource part; the operator deletes them when the part, or one
+	// of its objects, or the component goes.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Objects []ObjectReference `json:"objects,omitempty"`
+}
+
+// ObjectReference names an object the operator applied.
+type ObjectReference struct {
+	// apiVersion of the object.
+	APIVersion string `json:"apiVersion"`
+	// kind of the object.
+	Kind string `json:"kind"`
+	// namespace of the object; empty for cluster-scoped objects.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// name of the object.
+	Name string `json:"name"`
 }
 
 // AvailableUpgrade is a newer version of a component.

@@ -67,6 +67,11 @@ const (
 	DependencyNotReadyReason = "DependencyNotReady"
 	// WorkloadNotReadyReason: a workload of a bootstrap-delivered component is not ready.
 	WorkloadNotReadyReason = "WorkloadNotReady"
+	// InvalidValuesReason: the catalog's default values of a component do not render for
+	// the Platform, or an entry's values do not fit the component's parts.
+	InvalidValuesReason = "InvalidValues"
+	// MemberNotReadyReason: a member of a bundle is not healthy at its desired version.
+	MemberNotReadyReason = "MemberNotReady"
 )
 
 // Health values of a Component.

@@ -27,7 +27,8 @@ import (
 // fakeChart is one chart version a fake upstream publishes.
 type fakeChart struct {
 	name, version, appVersion string
-	schema                    string // values.schema.json, "" for none
+	schema                    string            // values.schema.json, "" for none
+	templates                 map[string]string // templates/<name>
 }
 
 // chartArchive packs a chart the way helm package does: <name>/Chart.yaml and, when
@@ -45,6 +46,9 @@ func chartArchive(t *testing.T, c fakeChart) []byte {
 	add("Chart.yaml", fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\nappVersion: %q\n", c.name, c.version, c.appVersion))
 	if c.schema != "" {
 		add("values.schema.json", c.schema)
+	}
+	for name, body := range c.templates {
+		add("templates/"+name, body)
 	}
 	require.NoError(t, tw.Close())
 	require.NoError(t, zw.Close())

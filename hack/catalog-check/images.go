@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -11,6 +13,9 @@ import (
 	"helm.sh/helm/v4/pkg/chart/loader"
 	"helm.sh/helm/v4/pkg/engine"
 	"sigs.k8s.io/yaml"
+
+	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/hack/catalog-check/upstream"
 )
 
 // ChartImages renders a chart archive with values the way helm install would (release
@@ -77,4 +82,70 @@ func ObjectImages(objs []map[string]any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// listImages renders the newest version of every component of the catalog in dir for a
+// sample platform (every component at its newest version, domain example.com) and
+// prints the images each part pulls: chart parts rendered with Helm's engine from the
+// chart archives fetched (network mode only), resource parts from their objects.
+func listImages(ctx context.Context, dir string, facts map[string]*upstream.Facts, w io.Writer) error {
+	c, err := catalog.Load(ctx, dir)
+	if err != nil {
+		return err
+	}
+	var all []catalog.Installed
+	for _, comp := range c.Components() {
+		if v := comp.Newest(false); v != nil {
+			all = append(all, catalog.Installed{Name: comp.Name, Version: v.Version})
+		}
+	}
+	comps, err := catalog.PlatformComponents(c, "example.com", all)
+	if err != nil {
+		return err
+	}
+	for _, comp := range c.Components() {
+		v := comp.Newest(false)
+		if v == nil {
+			continue
+		}
+		parts, err := comp.Render(v, comp.Context(v.Version, "example.com", "example", comps))
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			label := fmt.Sprintf("%s %s", comp.Name, v.Version)
+			if len(parts) > 1 || p.Name != comp.Name {
+				label += " part " + p.Name
+			}
+			var imgs []string
+			switch p.Kind {
+			case catalog.PartResources:
+				imgs = ObjectImages(p.Objects)
+			case catalog.PartChart:
+				archive := chartArchiveOf(facts, p.Chart.Repository, p.Chart.Name, p.ChartVersion)
+				if archive == nil {
+					fmt.Fprintf(w, "images %s: chart archive not fetched (network mode only)\n", label)
+					continue
+				}
+				if imgs, err = ChartImages(archive, p.Release, comp.Namespace, p.Values); err != nil {
+					fmt.Fprintf(w, "images %s: cannot render: %v\n", label, err)
+					continue
+				}
+			}
+			fmt.Fprintf(w, "images %s: %s\n", label, strings.Join(imgs, " "))
+		}
+	}
+	return nil
+}
+
+func chartArchiveOf(facts map[string]*upstream.Facts, repo, chart, version string) []byte {
+	fa, ok := facts[repo]
+	if !ok {
+		return nil
+	}
+	cv, ok := fa.Charts[chart].Find(version)
+	if !ok {
+		return nil
+	}
+	return cv.Archive
 }

@@ -57,8 +57,9 @@ func main() {
 	flag.BoolVar(&o.images, "images", true, "list the images the rendered default values pull (network mode: downloads each chart)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	if err := run(ctx, o, os.Stdout); err != nil {
+	err := run(ctx, o, os.Stdout)
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "catalog-check:", err)
 		os.Exit(1)
 	}
@@ -110,6 +111,11 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 	for _, f := range findings {
 		fmt.Fprintf(w, "WRONG %s\n", f)
+	}
+	if o.images && o.recorded == "" && o.fromGit == "" {
+		if err := listImages(ctx, o.catalog, facts, w); err != nil {
+			fmt.Fprintf(w, "images: %v\n", err)
+		}
 	}
 	fmt.Fprintf(w, "%d chart references in %d repositories checked: %d wrong\n", len(refs), len(wanted), len(findings))
 	if len(findings) > 0 {

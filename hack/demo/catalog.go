@@ -29,17 +29,24 @@ func demoCatalog(repo string, release bool) ([]byte, []chartserver.Chart, error)
 	var charts []chartserver.Chart
 	for _, c := range cat.Components() {
 		comp := *c
-		if comp.Delivery != catalog.DeliveryBootstrap {
+		if comp.Delivery == catalog.DeliveryHelm || comp.Delivery == "" {
 			comp.Chart = catalog.Chart{Repository: repo, Name: comp.Name}
 		}
 		comp.Versions = slices.Clone(comp.Versions)
 		if !release && slices.Contains(heldBack, comp.Name) && len(comp.Versions) > 1 {
 			comp.Versions = comp.Versions[1:]
 		}
-		for _, v := range comp.Versions {
-			if comp.Delivery == catalog.DeliveryBootstrap {
-				continue
+		for i := range comp.Versions {
+			v := &comp.Versions[i]
+			if comp.Delivery == catalog.DeliveryBootstrap || comp.Delivery == catalog.DeliveryBundle {
+				continue // bootstrap installs Flux; a bundle has no chart
 			}
+			// One stand-in chart per version: the parts of a multi-part version (and the
+			// real charts' default values) have no stand-ins.
+			if len(v.Parts) > 0 {
+				v.Parts, v.ChartVersion = nil, v.Version
+			}
+			v.Values = ""
 			charts = append(charts, chartserver.Chart{
 				Name: comp.Name, Template: "app", Version: v.ChartVersion, AppVersion: v.AppVersion,
 				Values: map[string]any{"replicas": 1, "image": "registry.invalid/openova-demo/" + comp.Name},

@@ -6,7 +6,7 @@ import "k8s.io/client-go/rest"
 // defaults, 5 and 10, are too low for a platform of many components).
 const (
 	DefaultQPS   float32 = 50
-	DefaultBurst         = 100
+	DefaultBurst int     = 100
 )
 
 // WithRateLimits returns a copy of cfg with qps and burst, DefaultQPS and DefaultBurst

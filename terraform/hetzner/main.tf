@@ -52,7 +52,7 @@ locals {
   # Cilium is the CNI (k3s runs without flannel and its network policy controller); k3s
   # installs it at boot, before anything that needs pod networking. The version is the
   # catalog's newest cilium (a test keeps them equal).
-  cilium_version = lookup(var.provider_settings, "cilium_version", "1.17.1")
+  cilium_version = lookup(var.provider_settings, "cilium_version", "1.19.6")
 
   labels = merge(var.labels, {
     "openova.io/organization" = var.organization

@@ -50,19 +50,20 @@ locals {
 # A provider cannot be repeated with for_each, and there are at most two regions: one
 # configuration per role. Without a standby region the standby provider points at the
 # primary region and is not used.
-# Project IDs differ per region: provider_settings.project_id_<region> gives each one;
+# Project IDs differ per region: provider_settings.project_id_<region> (with _ for -,
+# e.g. project_id_cn_north_4) gives each one;
 # without it the provider finds the project of the region (HW_PROJECT_ID would apply to
 # both, so the bootstrap refuses it with two regions).
 provider "huaweicloud" {
   alias      = "primary"
   region     = local.primary.name
-  project_id = lookup(var.provider_settings, "project_id_${local.primary.name}", null)
+  project_id = lookup(var.provider_settings, "project_id_${replace(local.primary.name, "-", "_")}", null)
 }
 
 provider "huaweicloud" {
   alias      = "standby"
   region     = local.standby != null ? local.standby.name : local.primary.name
-  project_id = local.standby != null ? lookup(var.provider_settings, "project_id_${local.standby.name}", null) : null
+  project_id = local.standby != null ? lookup(var.provider_settings, "project_id_${replace(local.standby.name, "-", "_")}", null) : null
 }
 
 module "primary" {

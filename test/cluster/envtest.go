@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
@@ -50,6 +51,9 @@ func StartEnvtest(opts EnvtestOptions) (*Envtest, error) {
 		BinaryAssetsDirectory: bin,
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
+		// A loaded 2-core machine can take longer than envtest's default 20 s to start
+		// kube-apiserver; a slow start is not a failure of the code under test.
+		ControlPlaneStartTimeout: 2 * time.Minute,
 	}
 	if opts.AuditLog != "" {
 		policy := filepath.Join(filepath.Dir(opts.AuditLog), "audit-policy.yaml")

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -39,6 +40,15 @@ func TestFluxDeliversAndRollsBack(t *testing.T) {
 
 	c := k.Client
 	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "flux-test"}}))
+	// The API server authorizes (RBAC): a ServiceAccount nobody bound gets nothing, so the
+	// controllers' own tokens prove their bindings.
+	require.NoError(t, c.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "nobody", Namespace: "flux-test"}}))
+	nobody, err := cluster.ServiceAccountConfig(ctx, k.Config, "flux-test", "nobody")
+	require.NoError(t, err)
+	nc, err := client.New(nobody, client.Options{})
+	require.NoError(t, err)
+	err = nc.List(ctx, &corev1.PodList{}, client.InNamespace("flux-test"))
+	require.True(t, apierrors.IsForbidden(err), "an unbound ServiceAccount is refused, got %v", err)
 	hr := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
 		"metadata": map[string]any{"name": "test", "namespace": "flux-test"},

@@ -24,7 +24,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/operator"
 	"github.com/openova-io/core/test/cluster"
@@ -139,25 +138,23 @@ func TestImageRuns(t *testing.T) {
 	})
 
 	// It reconciles a Platform of the built-in catalog into HelmReleases.
-	cat, err := catalog.Builtin()
+	name, version, chart, err := cluster.StandaloneComponent()
 	require.NoError(t, err)
-	comp, ok := cat.Component("cert-manager")
-	require.True(t, ok)
 	require.NoError(t, admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}))
 	require.NoError(t, admin.Create(ctx, &openovav1alpha1.Platform{
 		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "acme"},
 		Spec: openovav1alpha1.PlatformSpec{
 			Organization: openovav1alpha1.Organization{Name: "acme", Domain: "acme.example.com"},
-			Components:   []openovav1alpha1.PlatformComponent{{Name: comp.Name, Version: comp.Versions[0].Version}},
+			Components:   []openovav1alpha1.PlatformComponent{{Name: name, Version: version}},
 		},
 	}))
-	cluster.Eventually(t, time.Minute, 200*time.Millisecond, "a HelmRelease of "+comp.Name, func() (bool, string) {
+	cluster.Eventually(t, time.Minute, 200*time.Millisecond, "a HelmRelease of "+name, func() (bool, string) {
 		var hrs helmv2.HelmReleaseList
 		if err := admin.List(ctx, &hrs, client.InNamespace("acme")); err != nil {
 			return false, err.Error()
 		}
 		for _, hr := range hrs.Items {
-			if hr.Spec.Chart != nil && hr.Spec.Chart.Spec.Chart == comp.Chart.Name {
+			if hr.Spec.Chart != nil && hr.Spec.Chart.Spec.Chart == chart {
 				return true, ""
 			}
 		}

@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/install"
+	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/test/catalogserver"
 	"github.com/openova-io/core/test/cluster"
 	"github.com/openova-io/core/test/testcatalog"
@@ -36,6 +38,8 @@ func TestCatalogReleaseUpgradeThroughTheCLI(t *testing.T) {
 	k, c := e.k, e.c
 	full, err := testcatalog.Render("operator", e.repo.URL)
 	require.NoError(t, err)
+	// This journey has no failing upgrade: give installs time on a loaded machine.
+	full = []byte(strings.ReplaceAll(string(full), "upgrade: {timeout: 20s}", "upgrade: {timeout: 2m}"))
 	// The release before: base without 1.2.0 and what came after it.
 	older := string(full)
 	for _, v := range []string{
@@ -59,7 +63,9 @@ func TestCatalogReleaseUpgradeThroughTheCLI(t *testing.T) {
 			Components:   []openovav1alpha1.PlatformComponent{{Name: "base", Version: "1.1.0"}},
 		},
 	}
-	require.NoError(t, c.Create(ctx, p))
+	// Created as bootstrap creates it: a server-side apply by the CLI's field manager, so the
+	// CLI's later writes own the same fields.
+	require.NoError(t, kube.ApplyObject(ctx, c, install.FieldManager, p))
 	require.NoError(t, kubectlWait(ctx, k.Kubeconfig, "platform/acme", 3*time.Minute))
 
 	// The release: base 1.2.0. The CLI reads it and writes the Platform.

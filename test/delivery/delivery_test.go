@@ -108,7 +108,7 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	assert.Equal(t, "1.1", d.Spec.Template.Labels["app.kubernetes.io/version"], "the workload runs the new version when Ready")
 	comp := e.component("base")
 	assert.Equal(t, "1.1.0", comp.Status.Version)
-	assert.True(t, meta.IsStatusConditionTrue(comp.Status.Conditions, openovav1alpha1.ReadyCondition))
+	assert.True(t, meta.IsStatusConditionTrue(comp.Status.Conditions, openovav1alpha1.ReadyCondition), "%+v", comp.Status.Conditions)
 	e.waitDeployment("base-system", "base", "1.1")
 
 	// An upgrade whose pods cannot schedule: Flux rolls back, the operator raises the alert.

@@ -24,7 +24,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/operator"
 	"github.com/openova-io/core/test/cluster"
 )
@@ -59,7 +58,8 @@ func TestOperatorRunsWithItsRBAC(t *testing.T) {
 		}
 	})
 
-	name, version := component(t)
+	name, version, _, err := cluster.StandaloneComponent()
+	require.NoError(t, err)
 	// Granted: the Platform becomes Components, each Component a HelmRelease.
 	createPlatform(ctx, t, admin, "granted", name, version)
 	cluster.Eventually(t, time.Minute, 200*time.Millisecond, "HelmRelease of "+name+" in granted", func() (bool, string) {
@@ -118,18 +118,6 @@ func TestOperatorRunsWithItsRBAC(t *testing.T) {
 			t.Errorf("forbidden outside the test's own denial: %s", line)
 		}
 	}
-}
-
-// component picks a component of the built-in catalog with no dependencies, and its
-// newest version.
-func component(t *testing.T) (name, version string) {
-	t.Helper()
-	cat, err := catalog.Builtin()
-	require.NoError(t, err)
-	c, ok := cat.Component("cert-manager")
-	require.True(t, ok, "the built-in catalog has cert-manager")
-	require.NotEmpty(t, c.Versions)
-	return c.Name, c.Versions[0].Version
 }
 
 func createPlatform(ctx context.Context, t *testing.T, c client.Client, ns, name, version string) {

@@ -1,0 +1,151 @@
+package operator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/internal/kube"
+)
+
+// applyResourcePart server-side applies the objects of a resource part (namespaced objects
+// without a namespace go to the component's namespace), records them in ps.Objects,
+// deletes the objects the part applied before and no longer has, and sets the part's
+// health from the objects' (kstatus).
+func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav1alpha1.Component, part *openovav1alpha1.ComponentPart, ps *openovav1alpha1.PartStatus) error {
+	var refs []openovav1alpha1.ObjectReference
+	var notReady []string
+	for i, raw := range part.Resources {
+		u := &unstructured.Unstructured{}
+		if err := json.Unmarshal(raw.Raw, &u.Object); err != nil {
+			ps.Health, ps.Message = openovav1alpha1.HealthFailed, fmt.Sprintf("resources[%d]: %v", i, err)
+			return nil
+		}
+		gvk := u.GroupVersionKind()
+		mapping, err := r.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+		if meta.IsNoMatchError(err) {
+			ps.Health = openovav1alpha1.HealthProgressing
+			ps.Message = fmt.Sprintf("%s is not served by the cluster (yet)", gvk.GroupVersion().WithKind(gvk.Kind))
+			ps.Objects = mergeRefs(ps.Objects, refs)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if mapping.Scope.Name() == meta.RESTScopeNameNamespace && u.GetNamespace() == "" {
+			u.SetNamespace(c.Spec.TargetNamespace)
+		}
+		if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+			u.SetNamespace("")
+		}
+		labels := u.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for k, v := range fluxLabels(c) {
+			labels[k] = v
+		}
+		labels[partLabel] = part.Name
+		u.SetLabels(labels)
+		ref := openovav1alpha1.ObjectReference{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+		refs = append(refs, ref)
+		if err := kube.ApplyObject(ctx, r.Client, FieldManager, u); err != nil {
+			ps.Health = openovav1alpha1.HealthProgressing
+			ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
+			ps.Objects = mergeRefs(ps.Objects, refs)
+			return nil
+		}
+		live := &unstructured.Unstructured{}
+		live.SetGroupVersionKind(gvk)
+		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, live); err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		res, err := status.Compute(live)
+		if err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		if res.Status != status.CurrentStatus {
+			notReady = append(notReady, fmt.Sprintf("%s: %s", refString(ref), res.Message))
+		}
+	}
+	// Objects the part applied before and no longer renders.
+	var stale []openovav1alpha1.ObjectReference
+	for _, old := range ps.Objects {
+		if !containsRef(refs, old) {
+			stale = append(stale, old)
+		}
+	}
+	if err := r.deleteRefs(ctx, stale); err != nil {
+		return err
+	}
+	ps.Objects = refs
+	if len(notReady) > 0 {
+		ps.Health, ps.Message = openovav1alpha1.HealthProgressing, truncate(strings.Join(notReady, "; "), 1024)
+		return nil
+	}
+	ps.Health, ps.Message = openovav1alpha1.HealthHealthy, fmt.Sprintf("%d objects applied and current", len(refs))
+	return nil
+}
+
+// deleteObjects deletes the objects the given parts applied.
+func (r *ComponentReconciler) deleteObjects(ctx context.Context, c *openovav1alpha1.Component, parts []openovav1alpha1.PartStatus) error {
+	for _, ps := range parts {
+		if err := r.deleteRefs(ctx, ps.Objects); err != nil {
+			return fmt.Errorf("prune part %s of %s: %w", ps.Name, c.Name, err)
+		}
+	}
+	return nil
+}
+
+func (r *ComponentReconciler) deleteRefs(ctx context.Context, refs []openovav1alpha1.ObjectReference) error {
+	for _, ref := range refs {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion(ref.APIVersion)
+		u.SetKind(ref.Kind)
+		u.SetNamespace(ref.Namespace)
+		u.SetName(ref.Name)
+		err := r.Delete(ctx, u, client.PropagationPolicy("Background"))
+		if err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
+			return fmt.Errorf("delete %s: %w", refString(ref), err)
+		}
+	}
+	return nil
+}
+
+func refString(ref openovav1alpha1.ObjectReference) string {
+	if ref.Namespace == "" {
+		return ref.Kind + " " + ref.Name
+	}
+	return ref.Kind + " " + ref.Namespace + "/" + ref.Name
+}
+
+func containsRef(refs []openovav1alpha1.ObjectReference, ref openovav1alpha1.ObjectReference) bool {
+	for _, r := range refs {
+		if r == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeRefs keeps every object applied before along with the new ones, so a part stopped
+// half-way still prunes everything it applied.
+func mergeRefs(old, add []openovav1alpha1.ObjectReference) []openovav1alpha1.ObjectReference {
+	out := append([]openovav1alpha1.ObjectReference(nil), old...)
+	for _, ref := range add {
+		if !containsRef(out, ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
