@@ -34,6 +34,10 @@ func samplePlatform(t *testing.T, c *Catalog) map[string]*ComponentContext {
 func chartParts(t *testing.T, comp *Component, v *Version, comps map[string]*ComponentContext) []RenderedPart {
 	t.Helper()
 	if comp.Delivery == DeliveryBootstrap {
+		// Bootstrap installs it from manifests/ (Flux): a chart only when the entry names one.
+		if comp.Chart.Name == "" {
+			return nil
+		}
 		return []RenderedPart{{Name: comp.Name, Kind: PartChart, Chart: comp.Chart, ChartVersion: v.ChartVersion}}
 	}
 	parts, err := comp.Render(v, comp.Context(v.Version, "acme.example", "acme", comps))
@@ -97,7 +101,7 @@ func TestBuiltinChartsAreRecordedUpstream(t *testing.T) {
 			assert.Empty(t, checkRecorded(rec, comp, v, parts))
 		}
 	}
-	assert.Equal(t, 68, refs, "chart references of the shipped catalog")
+	assert.Equal(t, 66, refs, "chart references of the shipped catalog")
 
 	// The check fails on a wrong version, a missing chart and a wrong pairing.
 	cilium, _ := c.Component("cilium")
