@@ -63,8 +63,15 @@ type ComponentReconciler struct {
 // +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmrepositories,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get
-// Resource parts may be of any kind a catalog names (a ClusterIssuer, a KnativeServing):
-// +kubebuilder:rbac:groups=*,resources=*,verbs=get;create;patch;delete
+// Resource parts: the kinds the built-in catalog's resource parts apply, and no others
+// (least privilege). A private catalog whose resource parts use other kinds grants them with
+// a ClusterRole bound to the operator's ServiceAccount (docs/operator.md); until then the
+// part reports the API server's forbidden error.
+// +kubebuilder:rbac:groups=cert-manager.io,resources=clusterissuers,verbs=get;create;patch;delete
+// +kubebuilder:rbac:groups=operator.knative.dev,resources=knativeservings,verbs=get;create;patch;delete
+// +kubebuilder:rbac:groups=external-secrets.io,resources=clustersecretstores,verbs=get;create;patch;delete
+// +kubebuilder:rbac:groups=core,resources=namespaces;services;configmaps,verbs=get;create;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // SetupWithManager registers the reconciler. The HelmRelease watch is added once the Flux

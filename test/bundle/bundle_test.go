@@ -60,6 +60,8 @@ func TestBundleOfMultiPartComponents(t *testing.T) {
 	c, err := client.New(k.Config, client.Options{Scheme: scheme})
 	require.NoError(t, err)
 	e := &env{t: t, ctx: ctx, c: c, cat: cat}
+	// The test catalog's resource parts use test.openova.io kinds the shipped role leaves out.
+	require.NoError(t, cluster.GrantOperator(ctx, k.Client, "openova-operator-test-kinds", cluster.TestKindsRule))
 	_, err = k.StartOperator(ctx, "operator", "--catalog="+catalogFile)
 	require.NoError(t, err)
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
@@ -185,4 +186,37 @@ func (k *Kwok) FluxKubeconfigs(ctx context.Context) (source, helm string, err er
 		return "", "", err
 	}
 	return source, helm, nil
+}
+
+// GrantOperator gives the operator's ServiceAccount rules beyond manifests/ in a ClusterRole
+// named name and its binding: what an administrator does for a private catalog whose
+// resource parts use kinds the shipped role leaves out (the test catalogs' test.openova.io
+// kinds). admin must be allowed to grant them.
+func GrantOperator(ctx context.Context, admin client.Client, name string, rules ...rbacv1.PolicyRule) error {
+	role := &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Rules:      rules,
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRoleBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects: []rbacv1.Subject{{
+			Kind: rbacv1.ServiceAccountKind, Name: OperatorServiceAccount, Namespace: OperatorNamespace,
+		}},
+	}
+	for _, obj := range []client.Object{role, binding} {
+		if err := kube.ApplyObject(ctx, admin, "openova-test", obj); err != nil {
+			return fmt.Errorf("grant the operator %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// TestKindsRule is the rule the test catalogs' resource parts need (test.openova.io kinds).
+var TestKindsRule = rbacv1.PolicyRule{
+	APIGroups: []string{"test.openova.io"},
+	Resources: []string{"gadgets", "widgets"},
+	Verbs:     []string{"get", "create", "patch", "delete"},
 }

@@ -90,7 +90,7 @@ func TestOperatorRunsWithItsRBAC(t *testing.T) {
 	// The reconcile of the new Component fails on the apply of its HelmRelease, and says why.
 	// (The Component's status does not carry reconcile errors; the log and the Platform's
 	// Ready=False do.)
-	want := `apply HelmRelease ` + name + `: helmreleases.helm.toolkit.fluxcd.io \"` + name + `\" is forbidden: ` +
+	want := `apply HelmRelease denied/` + name + `: helmreleases.helm.toolkit.fluxcd.io \"` + name + `\" is forbidden: ` +
 		`User \"system:serviceaccount:openova-system:openova-operator\" cannot patch resource \"helmreleases\" ` +
 		`in API group \"helm.toolkit.fluxcd.io\" in the namespace \"denied\"`
 	cluster.Eventually(t, time.Minute, 200*time.Millisecond, "the forbidden error in the operator's log", func() (bool, string) {
