@@ -231,20 +231,24 @@ func (r *ComponentReconciler) partsHealth(ctx context.Context, c *openovav1alpha
 }
 
 // deleteReleases deletes the Component's HelmReleases (labelled with it and controlled by
-// it) whose names are not in keep, and returns how many of those still exist.
+// it) whose names are not in keep, dependents before what they depend on (one layer per
+// call; the next reconcile takes the next), and returns how many of those still exist.
 func (r *ComponentReconciler) deleteReleases(ctx context.Context, c *openovav1alpha1.Component, keep map[string]bool) (int, error) {
 	var list helmv2.HelmReleaseList
 	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingLabels{openovav1alpha1.ComponentLabel: c.Name}); err != nil {
 		return 0, err
 	}
-	left := 0
+	var targets []*helmv2.HelmRelease
 	for i := range list.Items {
-		hr := &list.Items[i]
-		if keep[hr.Name] || !metav1.IsControlledBy(hr, c) {
-			continue
+		if hr := &list.Items[i]; !keep[hr.Name] && metav1.IsControlledBy(hr, c) {
+			targets = append(targets, hr)
 		}
-		left++
-		if !hr.DeletionTimestamp.IsZero() {
+	}
+	left := len(targets)
+	for _, hr := range targets {
+		// Dependents go first: a part whose chart needs the CRDs of the part before it
+		// cannot be uninstalled once those CRDs are gone.
+		if !hr.DeletionTimestamp.IsZero() || neededByAnother(hr, targets) {
 			continue
 		}
 		if err := r.Delete(ctx, hr); client.IgnoreNotFound(err) != nil {
@@ -253,6 +257,21 @@ func (r *ComponentReconciler) deleteReleases(ctx context.Context, c *openovav1al
 		notify(ctx, r.Events, c, corev1.EventTypeNormal, openovav1alpha1.ReconciledReason, "uninstalling %s (HelmRelease %s)", c.Name, hr.Name)
 	}
 	return left, nil
+}
+
+// neededByAnother reports whether another release of targets depends on hr (dependsOn).
+func neededByAnother(hr *helmv2.HelmRelease, targets []*helmv2.HelmRelease) bool {
+	for _, other := range targets {
+		if other == hr {
+			continue
+		}
+		for _, d := range other.Spec.DependsOn {
+			if d.Name == hr.Name && (d.Namespace == "" || d.Namespace == hr.Namespace) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pruneParts removes what a multi-part version left behind once c is delivered as a single

@@ -130,3 +130,23 @@ func TestHelmReleaseUpToDate(t *testing.T) {
 	assert.False(t, helmReleaseUpToDate(live, failed), "a new annotation")
 	assert.False(t, helmReleaseUpToDate(failed, desired), "a failed annotation to remove")
 }
+
+// Chart parts are uninstalled dependents first: the CRD part of a component outlives the
+// part whose objects need those CRDs.
+func TestNeededByAnother(t *testing.T) {
+	release := func(name string, deps ...string) *helmv2.HelmRelease {
+		hr := &helmv2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "openova-system"}}
+		for _, d := range deps {
+			hr.Spec.DependsOn = append(hr.Spec.DependsOn, helmv2.DependencyReference{Name: d})
+		}
+		return hr
+	}
+	crds, serving := release("serving-crds"), release("serving", "serving-crds", "cert-manager")
+	targets := []*helmv2.HelmRelease{crds, serving}
+	assert.True(t, neededByAnother(crds, targets), "the CRD part waits for the part that needs it")
+	assert.False(t, neededByAnother(serving, targets), "the last part goes first")
+	assert.False(t, neededByAnother(crds, []*helmv2.HelmRelease{crds}), "alone, the CRD part goes")
+	other := release("serving", "serving-crds")
+	other.Spec.DependsOn[0].Namespace = "elsewhere"
+	assert.False(t, neededByAnother(crds, []*helmv2.HelmRelease{crds, other}), "a dependency in another namespace is another release")
+}
