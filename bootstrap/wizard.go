@@ -270,7 +270,8 @@ func RunWizard(ctx context.Context, opts WizardOptions) (*Config, *Credentials, 
 
 	cfg, entered := a.config(opts.Defaults, opts.Components)
 	cfg.Default()
-	confirmed := true
+	// No unless the user says yes: Enter alone never creates infrastructure.
+	confirmed := false
 	if err := run(huh.NewGroup(
 		huh.NewNote().Title("Summary").Description(wizardSummary(cfg)),
 		huh.NewConfirm().Title("Bootstrap this platform?").Value(&confirmed),

@@ -35,6 +35,8 @@ type BootstrapOptions struct {
 	creds *bootstrap.Credentials
 	cat   *catalog.Catalog
 	set   []catalog.Installed
+	// confirmed: the wizard ran and its summary was confirmed.
+	confirmed bool
 }
 
 // NewCmdBootstrap returns the bootstrap command and its destroy subcommand.
@@ -126,6 +128,8 @@ func (o *BootstrapOptions) configure(ctx context.Context) error {
 			return err
 		}
 		o.cfg, o.creds = cfg, creds
+		// The wizard's summary asked "Bootstrap this platform?": no second question.
+		o.confirmed = true
 	} else {
 		if err := draft.Validate(); err != nil {
 			return WithCode(ExitInvalidInput, err)
@@ -156,7 +160,7 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if err := o.configure(ctx); err != nil {
 		return err
 	}
-	if !o.DryRun && !o.Yes {
+	if !o.DryRun && !o.Yes && !o.confirmed {
 		if !IsTerminal(o.In) {
 			return errNoTTY("bootstrap creates infrastructure and")
 		}
