@@ -71,6 +71,9 @@ type layout struct {
 	Self string
 	// Flash is a message about what the last action did.
 	Flash *flash
+	// Revision is the watch's revision the page was rendered at: a change the page's event
+	// stream missed while the page loaded makes it re-render at once (app.js).
+	Revision uint64
 }
 
 type flash struct {
@@ -126,6 +129,9 @@ func (p *pages) layout(v *view, title, active, self string) layout {
 	l := layout{Title: title, Active: active, CSRF: p.s.secrets.csrf, Context: p.s.opts.Context, Self: self}
 	if v != nil {
 		l.Platform, l.Namespace, l.Domain = v.Platform.Name, v.Platform.Namespace, v.Platform.Spec.Organization.Domain
+		if v.state != nil {
+			l.Revision = v.state.Revision
+		}
 	}
 	return l
 }

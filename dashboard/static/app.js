@@ -18,7 +18,15 @@
   }
   if (window.EventSource) {
     var es = new EventSource("/events");
-    es.addEventListener("hello", function () { say("Live", "live"); });
+    es.addEventListener("hello", function (e) {
+      say("Live", "live");
+      // A change between rendering this page and opening the stream has no "update" of
+      // its own: catch up at once.
+      if (e.data !== document.body.getAttribute("data-revision")) {
+        document.body.setAttribute("data-revision", e.data);
+        htmx.trigger(document.body, "refresh");
+      }
+    });
     es.addEventListener("update", function (e) {
       say("Live", "live");
       document.body.setAttribute("data-revision", e.data);
