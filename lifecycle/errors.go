@@ -80,11 +80,11 @@ func ClusterError(err error) error {
 		return err
 	}
 	if meta.IsNoMatchError(err) || apierrors.IsNotFound(err) && strings.Contains(err.Error(), "the server could not find the requested resource") {
-		return fmt.Errorf("the openova CRDs are not installed in this cluster (%v): run kubectl openova check", err)
+		return fmt.Errorf("the openova CRDs are not installed in this cluster (%w): run kubectl openova check", err)
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		return fmt.Errorf("cannot reach the Kubernetes API server: %v (check the kubeconfig context; --request-timeout bounds each request)", err)
+		return fmt.Errorf("cannot reach the Kubernetes API server: %w (check the kubeconfig context; --request-timeout bounds each request)", err)
 	}
 	return err
 }

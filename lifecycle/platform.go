@@ -87,7 +87,7 @@ func CatalogFor(ctx context.Context, override string, p *openovav1alpha1.Platfor
 	}
 	cat, err := catalog.Load(ctx, p.Spec.Catalog.URL)
 	if err != nil {
-		return nil, fmt.Errorf("the catalog of platform %s (spec.catalog.url) does not load: %v; pass --catalog to use another one", p.Name, err)
+		return nil, fmt.Errorf("the catalog of platform %s (spec.catalog.url) does not load: %w; pass --catalog to use another one", p.Name, err)
 	}
 	return cat, nil
 }

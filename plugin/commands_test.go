@@ -16,7 +16,6 @@ import (
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/internal/kube"
-	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/manifests"
 )
 
@@ -27,7 +26,7 @@ import (
 func TestInstallWritesThePlan(t *testing.T) {
 	startEnv(t)
 	ns := newNamespace(t)
-	applyPlatform(t, ns, lifecycle.FieldManager, map[string]any{"name": "grafana", "version": "0.1.0"})
+	applyPlatform(t, ns, map[string]any{"name": "grafana", "version": "0.1.0"})
 
 	code, out, errOut := run(t, "-n", ns, "install", "ai-hub@1.0.0", "--with", "neo4j@1.0.0", "--yes")
 	require.Equal(t, ExitOK, code, errOut)
@@ -66,7 +65,7 @@ func TestInstallWritesThePlan(t *testing.T) {
 func TestChangesNeedConfirmation(t *testing.T) {
 	startEnv(t)
 	ns := newNamespace(t)
-	applyPlatform(t, ns, lifecycle.FieldManager, map[string]any{"name": "grafana", "version": "0.1.0"})
+	applyPlatform(t, ns, map[string]any{"name": "grafana", "version": "0.1.0"})
 	rv := getPlatform(t, ns).ResourceVersion
 
 	// Without a terminal and without --yes: the plan, a clear error, no prompt, no write.
@@ -110,7 +109,7 @@ func TestChangesNeedConfirmation(t *testing.T) {
 func TestUpgradeListAndSchedule(t *testing.T) {
 	startEnv(t)
 	ns := newNamespace(t)
-	applyPlatform(t, ns, lifecycle.FieldManager,
+	applyPlatform(t, ns,
 		map[string]any{"name": "grafana", "version": "0.1.0"},
 		map[string]any{"name": "vllm", "version": "0.1.0", "reason": "requested"})
 
@@ -151,7 +150,7 @@ func TestStatusCheckAndPlatformLookup(t *testing.T) {
 	assert.Equal(t, ExitFailure, code)
 	assert.Equal(t, "Error: no Platform in namespace "+ns+": create one with kubectl openova bootstrap, or pick another namespace with -n\n", errOut)
 
-	p := applyPlatform(t, ns, lifecycle.FieldManager, map[string]any{"name": "grafana", "version": "0.1.0"})
+	p := applyPlatform(t, ns, map[string]any{"name": "grafana", "version": "0.1.0"})
 	code, out, errOut := run(t, "-n", ns, "status", "--check")
 	assert.Equal(t, ExitUnhealthy, code)
 	assert.Contains(t, out, "Phase      Unknown")
@@ -191,7 +190,7 @@ func TestStatusCheckAndPlatformLookup(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	startEnv(t)
 	ns := newNamespace(t)
-	applyPlatform(t, ns, lifecycle.FieldManager,
+	applyPlatform(t, ns,
 		map[string]any{"name": "grafana", "version": "0.1.0"},
 		map[string]any{"name": "vllm", "version": "0.1.0", "reason": "requested"})
 	rv := getPlatform(t, ns).ResourceVersion
@@ -328,7 +327,7 @@ func TestCompletion(t *testing.T) {
 func TestDocumentedExitCodes(t *testing.T) {
 	startEnv(t)
 	ns := newNamespace(t)
-	applyPlatform(t, ns, lifecycle.FieldManager,
+	applyPlatform(t, ns,
 		map[string]any{"name": "base", "version": "1.0.0"},
 		map[string]any{"name": "graph", "version": "2.0.0", "reason": "requested"})
 	conflicts := filepath.Join("testdata", "optional-conflict-catalog.yaml")

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/test/cluster"
 	"github.com/openova-io/core/test/testcatalog"
 )
@@ -100,9 +101,9 @@ func newNamespace(t *testing.T) string {
 	return name
 }
 
-// applyPlatform server-side applies a Platform named acme in ns as manager, with the
+// applyPlatform server-side applies a Platform named acme in ns as the CLI does, with the
 // given entries (maps as a user would write them in YAML).
-func applyPlatform(t *testing.T, ns, manager string, entries ...map[string]any) *openovav1alpha1.Platform {
+func applyPlatform(t *testing.T, ns string, entries ...map[string]any) *openovav1alpha1.Platform {
 	t.Helper()
 	list := make([]any, 0, len(entries))
 	for _, e := range entries {
@@ -116,7 +117,7 @@ func applyPlatform(t *testing.T, ns, manager string, entries ...map[string]any) 
 			"components":   list,
 		},
 	}}
-	require.NoError(t, k8s.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(manager), client.ForceOwnership))
+	require.NoError(t, k8s.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(lifecycle.FieldManager), client.ForceOwnership))
 	return getPlatform(t, ns)
 }
 

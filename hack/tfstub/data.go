@@ -72,7 +72,7 @@ func answerDataSource(answers []dataAnswer, schema *tfprotov6.Schema, config tft
 			if !ok {
 				return config, fmt.Errorf("answer sets %s, which the schema does not have", name)
 			}
-			v, err := tftypes.ValueFromJSON(raw, attrType)
+			v, err := tftypes.ValueFromJSON(raw, attrType) //nolint:staticcheck // the only decoder of JSON into a schema type; the stub pins terraform-plugin-go
 			if err != nil {
 				return config, fmt.Errorf("answer for %s: %w", name, err)
 			}
@@ -85,7 +85,7 @@ func answerDataSource(answers []dataAnswer, schema *tfprotov6.Schema, config tft
 
 func matches(when map[string]json.RawMessage, vals map[string]tftypes.Value, typ tftypes.Object) bool {
 	for name, raw := range when {
-		want, err := tftypes.ValueFromJSON(raw, typ.AttributeTypes[name])
+		want, err := tftypes.ValueFromJSON(raw, typ.AttributeTypes[name]) //nolint:staticcheck // as above
 		if err != nil || !want.Equal(vals[name]) {
 			return false
 		}
