@@ -235,13 +235,8 @@ func (p *pages) installDialog(w http.ResponseWriter, r *http.Request) {
 // spec.components is no longer what the dialog showed, or another client writes it before
 // the server-side apply lands, nothing is written and the dialog shows the new plan.
 func (p *pages) install(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	v, err := p.read(r.Context())
-	if err != nil {
-		p.fail(w, err)
+	v, ok := p.readForm(w, r)
+	if !ok {
 		return
 	}
 	name := r.PathValue("name")

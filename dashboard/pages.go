@@ -136,6 +136,21 @@ func (p *pages) layout(v *view, title, active, self string) layout {
 	return l
 }
 
+// readForm parses a POST's form and takes a snapshot of the platform, answering the
+// request itself (400, or the error page) when either fails.
+func (p *pages) readForm(w http.ResponseWriter, r *http.Request) (*view, bool) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return nil, false
+	}
+	v, err := p.read(r.Context())
+	if err != nil {
+		p.fail(w, err)
+		return nil, false
+	}
+	return v, true
+}
+
 // render writes a page; a template error is a 500 with no detail for the browser.
 func (p *pages) render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer

@@ -158,13 +158,8 @@ func settingsPatch(form url.Values) (map[string]any, []string) {
 }
 
 func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	v, err := p.read(r.Context())
-	if err != nil {
-		p.fail(w, err)
+	v, ok := p.readForm(w, r)
+	if !ok {
 		return
 	}
 	spec, problems := settingsPatch(r.PostForm)
@@ -174,7 +169,7 @@ func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusUnprocessableEntity, "settings", d)
 		return
 	}
-	err = p.patchFresh(r.Context(), v.Platform, func(fresh *openovav1alpha1.Platform) (map[string]any, error) {
+	err := p.patchFresh(r.Context(), v.Platform, func(fresh *openovav1alpha1.Platform) (map[string]any, error) {
 		if settingsSeen(fresh) != r.PostForm.Get("seen") {
 			return nil, &lifecycle.ChangedError{Platform: fresh.Name}
 		}

@@ -170,13 +170,8 @@ func (p *pages) upgrades(w http.ResponseWriter, r *http.Request) {
 
 // upgrade writes one upgrade, now or at the form's time (the entry's notBefore).
 func (p *pages) upgrade(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	v, err := p.read(r.Context())
-	if err != nil {
-		p.fail(w, err)
+	v, ok := p.readForm(w, r)
+	if !ok {
 		return
 	}
 	name, to := r.PathValue("name"), r.PostForm.Get("to")

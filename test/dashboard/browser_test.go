@@ -82,12 +82,17 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
-// text returns the text of the first element matching a CSS selector (waiting for it).
+// text returns the text of the first element matching a CSS selector (waiting for it). It
+// reads in the page, holding no node handle that a live re-render could outdate.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	require.NoError(t, err, sel)
-	return strings.TrimSpace(s)
+	js := fmt.Sprintf(`(function(){var e=document.querySelector(%q);return e?"+"+e.innerText:""})()`, sel)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if s := eval[string](t, ctx, js); s != "" {
+			return strings.TrimSpace(s[1:])
+		}
+		require.True(t, time.Now().Before(deadline), "%s: no such element", sel)
+	}
 }
 
 // eval evaluates a JavaScript expression in the page.
