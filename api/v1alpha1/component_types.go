@@ -149,6 +149,52 @@ type ComponentSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=16
 	Endpoints []string `json:"endpoints,omitempty"`
+
+	// regions the component is delivered to, in delivery order: a standby before the
+	// primary, so an upgrade reaches the primary only once the standby is Healthy at it.
+	// Empty on a one-region platform: the component runs in the operator's own cluster.
+	// Filled by the operator from the Platform's spec.regions and the catalog's placement.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=2
+	Regions []ComponentRegion `json:"regions,omitempty"`
+}
+
+// ComponentRegion is one region a Component is delivered to.
+type ComponentRegion struct {
+	// name of the region.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// role of the region.
+	// +required
+	Role RegionRole `json:"role"`
+
+	// kubeConfig reaches a remote region (see Region.kubeConfig); empty for the operator's
+	// own cluster.
+	// +optional
+	KubeConfig *KubeConfigReference `json:"kubeConfig,omitempty"`
+}
+
+// RegionStatus is a Component as observed in one region.
+type RegionStatus struct {
+	// name of the region.
+	Name string `json:"name"`
+	// version deployed and running there; empty before the first install succeeds.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// health there: Healthy, Progressing, Degraded, Failed or Unknown (the region's API
+	// server could not be reached).
+	// +optional
+	// +kubebuilder:validation:Enum=Healthy;Progressing;Degraded;Failed;Unknown
+	Health string `json:"health,omitempty"`
+	// message says why the component is not healthy there.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // ComponentPart is one part of a multi-part component: a chart or resources.
@@ -268,6 +314,14 @@ type ComponentStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=32
 	Parts []PartStatus `json:"parts,omitempty"`
+
+	// regions is the component in each region of spec.regions, in the same order; health
+	// and version above are the worst of them (a version only when every region runs it).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=2
+	Regions []RegionStatus `json:"regions,omitempty"`
 
 	// conditions: Ready, Progressing, UpgradeFailed, UpgradeScheduled, and kstatus'
 	// Reconciling and Stalled.

@@ -108,6 +108,35 @@ type Region struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	Context string `json:"context,omitempty"`
+
+	// kubeConfig names the Secret, in the Platform's namespace, that holds a kubeconfig for
+	// the region's cluster. The operator runs in the primary region and reaches a standby
+	// with it, as Flux's helm-controller does (HelmRelease spec.kubeConfig.secretRef).
+	// Bootstrap creates it; `kubectl openova region set-credentials` rotates it. Empty for
+	// the primary.
+	// +optional
+	KubeConfig *KubeConfigReference `json:"kubeConfig,omitempty"`
+}
+
+// KubeConfigReference names a kubeconfig held in a Secret.
+type KubeConfigReference struct {
+	// secretRef is the Secret and its key (default "value", as Flux reads it).
+	// +required
+	SecretRef SecretKeyReference `json:"secretRef"`
+}
+
+// SecretKeyReference is a key of a Secret in the same namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// key in the Secret's data; "value" when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
 }
 
 // PlatformComponent is one entry of spec.components.
@@ -254,6 +283,13 @@ type PlatformStatus struct {
 	// +optional
 	LastReconciled *metav1.Time `json:"lastReconciled,omitempty"`
 
+	// regions summarises each region of spec.regions, the primary first.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=2
+	Regions []RegionSummary `json:"regions,omitempty"`
+
 	// observedGeneration is the generation of the last spec the operator reconciled without
 	// error: its Components applied (or a problem reported as terminal). It is not written
 	// when a reconcile failed (catalog unreachable, an API error), so a status whose
@@ -296,6 +332,37 @@ type ComponentSummary struct {
 	// endpoints are the component's published URLs.
 	// +optional
 	Endpoints []string `json:"endpoints,omitempty"`
+	// regions is the component in each region it is placed in (platforms with two regions).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=2
+	Regions []RegionStatus `json:"regions,omitempty"`
+}
+
+// RegionSummary is one region as the Platform reports it.
+type RegionSummary struct {
+	// name of the region.
+	Name string `json:"name"`
+	// role of the region.
+	// +optional
+	Role RegionRole `json:"role,omitempty"`
+	// reachable is false when the operator could not reach the region's API server at its
+	// last attempt; its components are Unknown there.
+	Reachable bool `json:"reachable"`
+	// message says why the region is unreachable, or is empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+	// componentCount is the number of enabled components placed in the region.
+	// +optional
+	ComponentCount int32 `json:"componentCount,omitempty"`
+	// healthPercent is the region's healthy components as a percentage of those placed in
+	// it (0-100).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	HealthPercent int32 `json:"healthPercent,omitempty"`
 }
 
 // Alert is an active problem of a platform.
@@ -303,6 +370,10 @@ type Alert struct {
 	// component the alert is about; empty for the platform itself.
 	// +optional
 	Component string `json:"component,omitempty"`
+	// region the alert is about, on a platform with two regions; empty when it is about
+	// every region or the platform itself.
+	// +optional
+	Region string `json:"region,omitempty"`
 	// reason is a CamelCase code such as UpgradeRolledBack or Degraded.
 	Reason string `json:"reason"`
 	// message explains the problem for a human.

@@ -34,6 +34,31 @@
     });
     es.onerror = function () { say("Reconnecting…", "down"); };
   }
+  // A live re-render must not throw away what the user is typing: an input of a live part
+  // that the user changed keeps its value across the swap, and the focused one its focus.
+  // A submit starts afresh (the page that answers it shows the new state).
+  var typed = {};
+  document.body.addEventListener("input", function (e) {
+    var el = e.target;
+    if (!el.id || !el.closest("#live")) return;
+    typed[el.id] = el.type === "checkbox" || el.type === "radio" ? { checked: el.checked } : { value: el.value };
+  });
+  document.body.addEventListener("submit", function () { typed = {}; });
+  var focused = null;
+  document.body.addEventListener("htmx:beforeSwap", function () {
+    var a = document.activeElement;
+    focused = a && a.id && a.closest("#live") ? a.id : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    Object.keys(typed).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) return;
+      if ("checked" in typed[id]) el.checked = typed[id].checked; else el.value = typed[id].value;
+    });
+    var f = focused && document.getElementById(focused);
+    if (f && typeof f.focus === "function") f.focus();
+    focused = null;
+  });
   // The install dialog is rendered open (it works without script); with script it becomes
   // modal (focus stays in it), and closing it (Escape) goes back to the Components page.
   var dlg = document.querySelector("dialog[data-open]");

@@ -95,6 +95,29 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	}
 }
 
+// act runs f on the first element matching a CSS selector, in the page (waiting for the
+// element): no node handle is held, so a live re-render between finding the element and
+// acting on it cannot outdate it. f is a JavaScript function of the element.
+func act(t *testing.T, ctx context.Context, sel, f string) {
+	t.Helper()
+	js := fmt.Sprintf(`(function(){var e=document.querySelector(%q);if(!e)return false;(%s)(e);return true})()`, sel, f)
+	for deadline := time.Now().Add(10 * time.Second); !eval[bool](t, ctx, js); time.Sleep(100 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "%s: no such element", sel)
+	}
+}
+
+// click clicks the element of sel in the page (see act).
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	act(t, ctx, sel, `function(e){e.click()}`)
+}
+
+// fill types value into the input of sel in the page, as a user would (an input event).
+func fill(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	act(t, ctx, sel, fmt.Sprintf(`function(e){e.value=%q;e.dispatchEvent(new Event("input",{bubbles:true}))}`, value))
+}
+
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()

@@ -170,9 +170,18 @@ func testUpgrade(t *testing.T) {
 
 	// Schedule grafana's upgrade: the entry gets notBefore.
 	at := time.Now().UTC().Add(3 * time.Hour).Truncate(time.Minute)
-	do(t, ctx, chromedp.Navigate("http://"+dashAddr+"/upgrades"), chromedp.WaitVisible(chromedp.CSS("#at-grafana")),
-		chromedp.SetValue(chromedp.CSS("#at-grafana"), at.Format("2006-01-02T15:04")),
-		chromedp.Click(chromedp.CSS("#schedule-grafana")), chromedp.WaitVisible(chromedp.CSS(`[data-scheduled="grafana"]`)))
+	// The page re-renders itself from the watch (the rollback's events are still arriving):
+	// fill and click in the page, as a user would, holding no node handle.
+	do(t, ctx, chromedp.Navigate("http://"+dashAddr+"/upgrades"), chromedp.WaitVisible(chromedp.CSS("#at-grafana")))
+	fill(t, ctx, "#at-grafana", at.Format("2006-01-02T15:04"))
+	// A live re-render keeps what the user typed.
+	eval[bool](t, ctx, `(function(){window.oldLive=document.getElementById("live");htmx.trigger(document.body,"refresh");return true})()`)
+	for deadline := time.Now().Add(10 * time.Second); eval[bool](t, ctx, `document.getElementById("live")===window.oldLive`); time.Sleep(100 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "the refresh never re-rendered the page")
+	}
+	assert.Equal(t, at.Format("2006-01-02T15:04"), eval[string](t, ctx, `document.getElementById("at-grafana").value`), "the re-render kept the typed time")
+	click(t, ctx, "#schedule-grafana")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-scheduled="grafana"]`)))
 	assert.Contains(t, text(t, ctx, `[data-scheduled="grafana"]`), "0.1.0 → 0.2.0 not before "+at.Format("2006-01-02 15:04 UTC"))
 	p, err := getPlatform(context.Background())
 	require.NoError(t, err)
@@ -209,12 +218,22 @@ func testSettings(t *testing.T) {
 
 	// The page still shows the "Settings saved." flash and updates itself from the watch, so
 	// click and read in the page (no node handles that a swap or the redirect can outdate).
-	eval[bool](t, ctx, `(function(){document.querySelector("#check-now").click();return true})()`)
+	click(t, ctx, "#check-now")
 	waitText(t, ctx, "#flash", "Asked the operator to check the catalog", 30*time.Second)
-	waitText(t, ctx, "#last-check", "Last checked", time.Minute)
-	p, err = getPlatform(context.Background())
-	require.NoError(t, err)
-	assert.NotEmpty(t, p.Annotations["openova.io/refresh"])
+	// First the operator (it handles the annotation), then the page (it shows that): a
+	// failure says which of the two did not happen.
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		p, err = getPlatform(context.Background())
+		require.NoError(t, err)
+		ann := p.Annotations["openova.io/refresh"]
+		require.NotEmpty(t, ann)
+		if ann == p.Status.LastHandledRefresh {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the operator never handled the refresh %q: lastHandledRefresh %q, conditions %+v",
+			ann, p.Status.LastHandledRefresh, p.Status.Conditions)
+	}
+	waitText(t, ctx, "#last-check", "Last checked", 30*time.Second)
 	html(t, ctx)
 	screenshot(t, ctx, "settings", false)
 	do(t, ctx, chromedp.Navigate("http://"+dashAddr+"/upgrades"), chromedp.WaitVisible(chromedp.CSS("#live")))
