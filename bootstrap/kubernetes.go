@@ -167,7 +167,8 @@ func NewPlatform(cfg *Config, out *Outputs, set []catalog.Installed, catalogSour
 		p.Spec.Regions = append(p.Spec.Regions, region)
 	}
 	for _, s := range set {
-		p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: s.Name, Version: s.Version, Reason: s.Reason})
+		p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: s.Name, Version: s.Version, Reason: s.Reason,
+			Provided: Provided(cfg.Provider, s.Name)})
 	}
 	if strings.HasPrefix(catalogSource, "http://") || strings.HasPrefix(catalogSource, "https://") {
 		p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: catalogSource}

@@ -23,11 +23,38 @@ type Change struct {
 
 // PlanChange resolves req against the Platform's spec.components with the catalog.
 // schedule, when set, holds the version changes back until then.
+// Entries the cluster provides (spec.components[].provided) are never changed: naming one
+// is an InputError, a plan that would change one a ProvidedError, and upgrade --all leaves
+// them out.
 func PlanChange(p *openovav1alpha1.Platform, cat *catalog.Catalog, req catalog.Request, schedule *metav1.Time) (*Change, error) {
 	installed := Installed(p.Spec.Components)
+	provided := map[string]string{}
+	for _, e := range p.Spec.Components {
+		if e.Provided != nil {
+			provided[e.Name] = e.Provided.By
+		}
+	}
+	for _, n := range req.Names {
+		if by, ok := provided[n]; ok {
+			return nil, inputErrorf("%s is provided by %s (the cluster installs and upgrades it); kubectl openova does not %s it", n, by, req.Kind)
+		}
+	}
+	if req.All && len(provided) > 0 {
+		req.All = false
+		for _, e := range p.Spec.Components {
+			if _, ok := provided[e.Name]; !ok {
+				req.Names = append(req.Names, e.Name)
+			}
+		}
+	}
 	plan, err := catalog.Resolve(cat, installed, req)
 	if err != nil {
 		return nil, err
+	}
+	for _, s := range plan.Steps {
+		if by, ok := provided[s.Component]; ok && s.Action != catalog.ActionKeep {
+			return nil, &ProvidedError{Component: s.Component, By: by, Action: s.Action, Version: s.To}
+		}
 	}
 	return &Change{Request: req, Plan: plan, Live: p.Spec.Components,
 		Desired: DesiredEntries(p.Spec.Components, plan.Apply(installed), schedule), Schedule: schedule}, nil

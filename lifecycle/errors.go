@@ -8,6 +8,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/openova-io/core/catalog"
 )
 
 // InputError is a request that names something that is not there or is ambiguous (a
@@ -37,6 +39,23 @@ func (e *ChangedError) Error() string {
 		return fmt.Sprintf("the platform %s was deleted since it was read", e.Platform)
 	}
 	return fmt.Sprintf("the platform %s changed since it was read (another client wrote spec.components); nothing was written: run the command again to see the new plan", e.Platform)
+}
+
+// ProvidedError is a plan that would change an entry the cluster provides (a dependency
+// that needs a newer Cilium than k3s installed): the plan is refused, as one the catalog's
+// constraints rule out.
+type ProvidedError struct {
+	Component, By string
+	Action        catalog.Action
+	Version       string
+}
+
+func (e *ProvidedError) Error() string {
+	to := ""
+	if e.Version != "" {
+		to = " to " + e.Version
+	}
+	return fmt.Sprintf("the change would %s %s%s, but %s is provided by %s (the cluster installs and upgrades it, not kubectl openova)", e.Action, e.Component, to, e.Component, e.By)
 }
 
 // ConflictError is a write refused because another field manager owns what it changes or

@@ -37,6 +37,9 @@ func ListUpgrades(p *openovav1alpha1.Platform, cat *catalog.Catalog) *Upgrades {
 	// warning of its entry.
 	all, allErr := catalog.AvailableUpgrades(cat, installed)
 	for _, e := range p.Spec.Components {
+		if e.Provided != nil {
+			continue // the cluster upgrades it
+		}
 		comp, ok := cat.Component(e.Name)
 		if !ok {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("%s is not in the catalog (%s)", e.Name, cat.Source()))

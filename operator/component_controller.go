@@ -63,6 +63,7 @@ type ComponentReconciler struct {
 // +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmrepositories,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get
+// +kubebuilder:rbac:groups=core,resources=nodes,verbs=list
 // Resource parts: the kinds the built-in catalog's resource parts apply, and no others
 // (least privilege). A private catalog whose resource parts use other kinds grants them with
 // a ClusterRole bound to the operator's ServiceAccount (docs/operator.md); until then the

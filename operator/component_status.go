@@ -151,6 +151,9 @@ func (r *ComponentReconciler) setReadiness(c *openovav1alpha1.Component, h compo
 // workloads (kstatus), read directly from the API server every WorkloadInterval: the operator
 // does not cache Deployments cluster-wide for the few it watches.
 func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
+	if len(c.Spec.Workloads) == 0 && c.Spec.ProvidedBy != "" {
+		return r.reconcileNodes(ctx, c)
+	}
 	if len(c.Spec.Workloads) == 0 {
 		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.WorkloadNotReadyReason, "no workloads to watch")
 		return ctrl.Result{}, nil
@@ -186,8 +189,51 @@ func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openova
 	}
 	c.Status.Version, c.Status.LastGoodVersion = c.Spec.Version, c.Spec.Version
 	c.Status.Endpoints = c.Spec.Endpoints
+	by := "bootstrap"
+	if c.Spec.ProvidedBy != "" {
+		by = c.Spec.ProvidedBy
+	}
 	r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
-		fmt.Sprintf("%s %s is running (installed by bootstrap)", c.Name, c.Spec.Version))
+		fmt.Sprintf("%s %s is running (installed by %s)", c.Name, c.Spec.Version, by))
+	return ctrl.Result{RequeueAfter: r.WorkloadInterval}, nil
+}
+
+// reconcileNodes reports the health of a component the cluster provides with nothing to
+// watch (the cloud's own CNI standing in for Cilium): Healthy when every node is Ready,
+// which the kubelet reports only once the node's network plugin is ready. No version is
+// claimed: the operator cannot see one.
+func (r *ComponentReconciler) reconcileNodes(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
+	var nodes corev1.NodeList
+	if err := r.APIReader.List(ctx, &nodes); err != nil {
+		return ctrl.Result{}, err
+	}
+	var notReady []string
+	for _, n := range nodes.Items {
+		why := "no Ready condition"
+		for _, cond := range n.Status.Conditions {
+			if cond.Type == corev1.NodeReady {
+				why = ""
+				if cond.Status != corev1.ConditionTrue {
+					why = "not Ready: " + cond.Message
+				}
+			}
+		}
+		if why != "" {
+			notReady = append(notReady, "node "+n.Name+" "+why)
+		}
+	}
+	c.Status.Version = ""
+	switch {
+	case len(nodes.Items) == 0:
+		r.setHealth(c, openovav1alpha1.HealthProgressing, openovav1alpha1.WorkloadNotReadyReason,
+			fmt.Sprintf("%s is provided by %s; the cluster has no nodes yet", c.Name, c.Spec.ProvidedBy))
+	case len(notReady) > 0:
+		r.setHealth(c, openovav1alpha1.HealthDegraded, openovav1alpha1.WorkloadNotReadyReason,
+			fmt.Sprintf("%s is provided by %s: %s", c.Name, c.Spec.ProvidedBy, strings.Join(notReady, "; ")))
+	default:
+		r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
+			fmt.Sprintf("not installed by the operator: %s provides it, and every node's network is ready (%d nodes Ready)", c.Spec.ProvidedBy, len(nodes.Items)))
+	}
 	return ctrl.Result{RequeueAfter: r.WorkloadInterval}, nil
 }
 

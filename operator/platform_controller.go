@@ -290,6 +290,11 @@ func (r *PlatformReconciler) availableUpgrades(p *openovav1alpha1.Platform, cat 
 	for name, v := range upgrades {
 		result[name] = &openovav1alpha1.AvailableUpgrade{Version: v.Version, Changelog: truncate(v.Changelog, 4096)}
 	}
+	for _, e := range p.Spec.Components {
+		if e.Provided != nil {
+			delete(result, e.Name) // the cluster upgrades what it provides
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.checks == nil {

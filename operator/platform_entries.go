@@ -116,6 +116,7 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 			problems[e.Name] = entryProblem{Reason: openovav1alpha1.InvalidValuesReason, Message: err.Error()}
 			continue
 		}
+		provided(e, desired)
 		current, ok := owned[e.Name]
 		if !ok {
 			var other openovav1alpha1.Component
@@ -205,6 +206,19 @@ func desiredComponent(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openo
 		c.Spec.MaintenanceWindow = p.Spec.Updates.MaintenanceWindow.DeepCopy()
 	}
 	return c, nil
+}
+
+// provided makes the Component of an entry the cluster provides (spec.components[].provided)
+// one the operator only watches: bootstrap delivery, nothing to install, the provider's
+// workloads (none: the nodes) for health.
+func provided(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Component) {
+	if e.Provided == nil {
+		return
+	}
+	c.Spec.Delivery = openovav1alpha1.DeliveryBootstrap
+	c.Spec.ProvidedBy = e.Provided.By
+	c.Spec.Chart, c.Spec.Parts, c.Spec.Values = nil, nil, nil
+	c.Spec.Workloads = append([]openovav1alpha1.WorkloadRef(nil), e.Provided.Workloads...)
 }
 
 // componentUpToDate reports whether current already carries desired's spec, labels,

@@ -223,7 +223,10 @@ func summarizeEntry(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Comp
 	if cond == nil {
 		return progressing("Component %s reports no Ready condition yet", e.Name)
 	}
-	if cond.Status == metav1.ConditionTrue && c.Status.Version == e.Version && c.Status.Health == openovav1alpha1.HealthHealthy {
+	// A component the cluster provides with nothing to watch runs no version the operator
+	// can see; healthy is all it can be.
+	unversioned := c.Spec.ProvidedBy != "" && len(c.Spec.Workloads) == 0
+	if cond.Status == metav1.ConditionTrue && (c.Status.Version == e.Version || unversioned) && c.Status.Health == openovav1alpha1.HealthHealthy {
 		sum.Ready = true
 		return sum
 	}

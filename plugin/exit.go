@@ -88,12 +88,13 @@ func ExitCode(err error) int {
 		config   *bootstrap.ValidationError
 		request  *lifecycle.InputError
 		health   *lifecycle.UnhealthyError
+		provided *lifecycle.ProvidedError
 		usage    *UsageError
 	)
 	switch {
 	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &invalid), errors.As(err, &config), errors.As(err, &request):
 		return ExitInvalidInput
-	case errors.As(err, &conflict), errors.As(err, &cycle):
+	case errors.As(err, &conflict), errors.As(err, &cycle), errors.As(err, &provided):
 		return ExitUnsatisfiable
 	case errors.As(err, &health):
 		return ExitUnhealthy

@@ -126,6 +126,12 @@ type ComponentSpec struct {
 	// +kubebuilder:validation:Type=object
 	Values *runtime.RawExtension `json:"values,omitempty"`
 
+	// providedBy names what installs the component when the cluster provides it (the
+	// Platform entry's provided.by); delivery is then bootstrap.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	ProvidedBy string `json:"providedBy,omitempty"`
+
 	// workloads are watched for health when delivery is bootstrap.
 	// +optional
 	// +listType=atomic

@@ -178,6 +178,31 @@ type PlatformComponent struct {
 	// stays on its deployed version and reports UpgradeScheduled.
 	// +optional
 	NotBefore *metav1.Time `json:"notBefore,omitempty"`
+
+	// provided says the cluster itself installs and runs this component, so the operator
+	// never installs, upgrades or removes it: k3s installs Cilium at boot on hetzner; CCE
+	// and OKE network pods with their own CNI instead of Cilium. The entry still counts for
+	// the catalog's requirements. Bootstrap sets it per provider.
+	// +optional
+	Provided *ProvidedComponent `json:"provided,omitempty"`
+}
+
+// ProvidedComponent is a component the cluster provides.
+type ProvidedComponent struct {
+	// by names what provides it, e.g. k3s, cce or oke.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	By string `json:"by"`
+
+	// workloads of the component the cluster installed, watched for health (in the
+	// catalog entry's namespace), the version then being the entry's. With none (the cloud's
+	// own CNI stands in), the component is healthy when every node is Ready, which the
+	// kubelet reports only once the node's network is ready, and no version is claimed.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
+	Workloads []WorkloadRef `json:"workloads,omitempty"`
 }
 
 // IsEnabled reports whether the entry is to be delivered (the default).
