@@ -152,7 +152,11 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 		opt := bootstrap.ComponentOption{Name: c.Name, Category: bootstrap.ComponentCategory(c.Category), Description: c.Description}
 		if v := c.Newest(false); v != nil {
 			for _, m := range v.Optional {
-				opt.Members = append(opt.Members, m.Name)
+				member := bootstrap.ComponentMember{Name: m.Name, Description: m.Description}
+				if mc, ok := cat.Component(m.Name); ok {
+					member.DisplayName = mc.DisplayName
+				}
+				opt.Members = append(opt.Members, member)
 			}
 		}
 		out = append(out, opt)
