@@ -6,6 +6,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestComponentLabelsFitTheTerminal(t *testing.T) {
@@ -31,8 +32,11 @@ func TestComponentLabelsFitTheTerminal(t *testing.T) {
 		got := componentLabel(long, w)
 		assert.LessOrEqual(t, runewidth.StringWidth(got), max(w-listIndent, len("external-secrets   mandatory")), "width %d", w)
 		if body, ok := strings.CutSuffix(got, "…"); ok {
-			assert.True(t, strings.HasPrefix(long.Description, strings.TrimSpace(body[strings.Index(body, "Syncs"):])), "width %d: %q is a cut at a word", w, got)
-			next := long.Description[len(strings.TrimSpace(body[strings.Index(body, "Syncs"):])):]
+			_, shown, found := strings.Cut(body, "  Syncs")
+			require.True(t, found, "width %d: %q", w, got)
+			shown = "Syncs" + shown
+			assert.True(t, strings.HasPrefix(long.Description, shown), "width %d: %q is a cut of the description", w, got)
+			next := long.Description[len(shown):]
 			assert.True(t, next == "" || strings.ContainsAny(next[:1], " ,"), "width %d: %q cuts mid-word", w, got)
 		}
 	}

@@ -284,11 +284,7 @@ func (w *wizard) apply(step string, form url.Values, cat *catalog.Catalog) {
 			if comp, ok := cat.Component(name); ok && comp.Category == catalog.CategoryMandatory {
 				continue
 			}
-			req := bootstrap.ComponentRequest{Name: name}
-			for _, m := range form["with."+name] {
-				req.With = append(req.With, m)
-			}
-			c.Components.Install = append(c.Components.Install, req)
+			c.Components.Install = append(c.Components.Install, bootstrap.ComponentRequest{Name: name, With: form["with."+name]})
 		}
 	}
 }

@@ -20,7 +20,7 @@ func (p *Process) WaitLog(ctx context.Context, re *regexp.Regexp) ([]string, err
 			return m, nil
 		}
 		if exited, err := p.Exited(); exited {
-			return nil, fmt.Errorf("%s exited (%v) before printing %s:\n%s", p.Name, err, re, data)
+			return nil, fmt.Errorf("%s exited before printing %s: %w\n%s", p.Name, re, err, data)
 		}
 		select {
 		case <-ctx.Done():

@@ -22,11 +22,6 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return browser.Text(t, ctx, sel)
 }
 
-func act(t *testing.T, ctx context.Context, sel, f string) {
-	t.Helper()
-	browser.Act(t, ctx, sel, f)
-}
-
 func click(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	browser.Click(t, ctx, sel)
