@@ -40,6 +40,7 @@ func testCanary(t *testing.T, ctx context.Context, w *wizard) {
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(w.workDir, "kubeconfig-dev.yaml"))
 	require.NoError(t, err)
+	cfg.WarningHandler = rest.NoWarnings{}
 	noCanaryInCluster(t, cfg)
 
 	for _, path := range []string{"/", "/run", "/step/credentials", "/step/review", "/config.yaml", "/wizard/wizard.js", "/static/app.js"} {
