@@ -115,9 +115,10 @@ bench: tools ## Run the benchmarks (Go benchmarks and test/bench scripts).
 	go test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: screenshots
-screenshots: tools ## Run the dashboard's browser journeys and write a PNG of each page into docs/images/.
+screenshots: tools ## Run the dashboard's and the bootstrap wizard's browser journeys and write a PNG of each page into docs/images/.
 	hack/debian-packages.sh chromium
 	OPENOVA_SCREENSHOTS=$(CURDIR)/docs/images go test -count=1 -timeout 20m -run TestJourneys ./test/dashboard/
+	OPENOVA_SCREENSHOTS=$(CURDIR)/docs/images go test -count=1 -timeout 10m -run TestWizardJourney ./test/webboot/
 
 ##@ Demo and local cluster
 

@@ -30,8 +30,17 @@ type ComponentOption struct {
 	Category    ComponentCategory
 	Description string
 	// Members are optional members the wizard asks about when the component is chosen
-	// (ai-hub: neo4j, qdrant, ...).
-	Members []string
+	// (ai-hub: neo4j, qdrant, ...), each with what it is.
+	Members []ComponentMember
+}
+
+// ComponentMember is an optional member of a component, e.g. neo4j of ai-hub.
+type ComponentMember struct {
+	Name        string
+	DisplayName string
+	// Description says what the member is for (the catalog's optional description:
+	// "knowledge graph").
+	Description string
 }
 
 // WizardOptions configure RunWizard.
@@ -49,6 +58,9 @@ type WizardOptions struct {
 	// Lookup reads the environment; credentials already set there are not asked for.
 	// nil is os.LookupEnv.
 	Lookup func(string) (string, bool)
+	// Width is the terminal's width in columns, which the component lists are fitted to;
+	// 0 asks the terminal of Out (80 when it is none).
+	Width int
 }
 
 // regionSuggestions are offered per provider; any name is accepted.
@@ -263,7 +275,7 @@ func RunWizard(ctx context.Context, opts WizardOptions) (*Config, *Credentials, 
 	}
 
 	if !given.components {
-		if err := componentsStep(a, opts.Components, run); err != nil {
+		if err := componentsStep(a, opts.Components, terminalWidth(opts), run); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -351,7 +363,7 @@ func credentialGroup(a *wizardAnswers, provider Provider, lookup func(string) (s
 
 // componentsStep offers every component with the mandatory ones preselected (and kept),
 // then asks for the optional members of what was chosen.
-func componentsStep(a *wizardAnswers, components []ComponentOption, run func(...*huh.Group) error) error {
+func componentsStep(a *wizardAnswers, components []ComponentOption, width int, run func(...*huh.Group) error) error {
 	if len(components) == 0 {
 		return nil
 	}
@@ -363,7 +375,7 @@ func componentsStep(a *wizardAnswers, components []ComponentOption, run func(...
 			if c.Category != cat {
 				continue
 			}
-			label := fmt.Sprintf("%s (%s) %s", c.Name, c.Category, c.Description)
+			label := componentLabel(c, width)
 			selected := c.Category == CategoryMandatory || slices.Contains(a.Components, c.Name)
 			if c.Category == CategoryMandatory {
 				mandatory = append(mandatory, c.Name)
@@ -394,7 +406,7 @@ func componentsStep(a *wizardAnswers, components []ComponentOption, run func(...
 		}
 		members := make([]huh.Option[string], 0, len(c.Members))
 		for _, m := range c.Members {
-			members = append(members, huh.NewOption(m, m).Selected(slices.Contains(a.Members[c.Name], m)))
+			members = append(members, huh.NewOption(memberLabel(m, width), m.Name).Selected(slices.Contains(a.Members[c.Name], m.Name)))
 		}
 		chosen[c.Name] = new([]string)
 		groups = append(groups, huh.NewGroup(

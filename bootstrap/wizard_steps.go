@@ -76,3 +76,14 @@ func regionsStep(a *wizardAnswers, provider Provider, run func(...*huh.Group) er
 	}
 	return nil
 }
+
+// RegionSuggestions are the region names the wizards offer for a provider (its
+// locations; any name the provider knows is accepted).
+func RegionSuggestions(p Provider) []string { return slices.Clone(regionSuggestions[p]) }
+
+// ProviderDescription says in a line what a provider is, for the wizards.
+func ProviderDescription(p Provider) string { return providerDescriptions[p] }
+
+// ProviderSettingsAsked are the provider settings the wizards ask for: those the
+// provider's module cannot do without (compartment_ocid for oci).
+func ProviderSettingsAsked(p Provider) []string { return slices.Clone(providerSettingsRequired[p]) }

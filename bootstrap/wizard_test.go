@@ -26,7 +26,7 @@ func (r *lineReader) Read(p []byte) (int, error) {
 var testComponents = []ComponentOption{
 	{Name: "grafana", Category: CategoryALaCarte, Description: "dashboards"},
 	{Name: "cilium", Category: CategoryMandatory, Description: "network"},
-	{Name: "ai-hub", Category: CategoryMetaPlatform, Description: "AI platform", Members: []string{"neo4j", "qdrant"}},
+	{Name: "ai-hub", Category: CategoryMetaPlatform, Description: "AI platform", Members: []ComponentMember{{Name: "neo4j", DisplayName: "Neo4j", Description: "knowledge graph"}, {Name: "qdrant", Description: "vector database"}}},
 	{Name: "flux", Category: CategoryMandatory, Description: "GitOps"},
 	{Name: "open-banking", Category: CategoryMetaPlatform, Description: "PSD2 APIs"},
 }
@@ -54,6 +54,7 @@ func TestWizardLocalTwoRegions(t *testing.T) {
 	assert.Contains(t, out.String(), `"Acme" is not a lowercase DNS label`)
 	assert.Contains(t, out.String(), `"eu" is the first region already`)
 	assert.Contains(t, out.String(), "cilium is mandatory")
+	assert.Contains(t, out.String(), "neo4j               knowledge graph", "an optional member says what it is")
 	assert.Empty(t, in.lines, "every answer was used")
 
 	assert.Equal(t, Organization{Name: "acme", Domain: "acme.example"}, cfg.Organization)

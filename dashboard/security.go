@@ -68,10 +68,12 @@ type guard struct {
 	// serving on a loopback address).
 	hosts map[string]bool
 	next  http.Handler
+	// command is the command whose printed URL the refusals point at.
+	command string
 }
 
 func newGuard(s secrets, addr *net.TCPAddr, next http.Handler) *guard {
-	g := &guard{secrets: s, hosts: map[string]bool{addr.String(): true}, next: next}
+	g := &guard{secrets: s, hosts: map[string]bool{addr.String(): true}, next: next, command: "kubectl openova dashboard"}
 	if addr.IP.IsLoopback() {
 		g.hosts[net.JoinHostPort("localhost", strconv.Itoa(addr.Port))] = true
 	}
@@ -91,12 +93,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 
 	if !g.hosts[strings.ToLower(r.Host)] {
-		forbid(w, "this address is not the one kubectl openova dashboard serves")
+		forbid(w, "this address is not the one "+g.command+" serves")
 		return
 	}
 	if tok := r.URL.Query().Get(tokenParam); tok != "" {
 		if !equal(tok, g.token) {
-			forbid(w, "the token does not match: open the URL kubectl openova dashboard printed")
+			forbid(w, "the token does not match: open the URL "+g.command+" printed")
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: g.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -109,7 +111,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || !equal(c.Value, g.session) {
-		forbid(w, "no session: open the URL kubectl openova dashboard printed (it carries the token)")
+		forbid(w, "no session: open the URL "+g.command+" printed (it carries the token)")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -37,6 +37,8 @@ type BootstrapOptions struct {
 	set   []catalog.Installed
 	// confirmed: the wizard ran and its summary was confirmed.
 	confirmed bool
+	// web are the --web flags (bootstrap_web.go).
+	web webOptions
 }
 
 // NewCmdBootstrap returns the bootstrap command and its destroy subcommand.
@@ -57,6 +59,9 @@ only through its environment.`,
 		Example: `  # CI: a local kwok cluster, no questions
   kubectl openova bootstrap --config platform.yaml --yes
 
+  # The wizard in the browser, on this machine
+  kubectl openova bootstrap --web
+
   # See what Terraform would do
   kubectl openova bootstrap --config platform.yaml --dry-run
 
@@ -66,6 +71,7 @@ only through its environment.`,
 		RunE: runCommand(o),
 	}
 	o.addFlags(cmd)
+	o.addWebFlags(cmd)
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after terraform plan and print the plan; change nothing")
 	cmd.AddCommand(newCmdBootstrapDestroy(g))
 	return cmd
@@ -101,7 +107,7 @@ func (o *BootstrapOptions) Validate() error {
 	if o.WaitTimeout <= 0 {
 		return Errorf(ExitInvalidInput, "--wait-timeout must be positive, not %s", o.WaitTimeout)
 	}
-	return nil
+	return o.validateWeb()
 }
 
 // configure reads the configuration (file, flags, or the wizard on a terminal), the
@@ -146,7 +152,11 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 		opt := bootstrap.ComponentOption{Name: c.Name, Category: bootstrap.ComponentCategory(c.Category), Description: c.Description}
 		if v := c.Newest(false); v != nil {
 			for _, m := range v.Optional {
-				opt.Members = append(opt.Members, m.Name)
+				member := bootstrap.ComponentMember{Name: m.Name, Description: m.Description}
+				if mc, ok := cat.Component(m.Name); ok {
+					member.DisplayName = mc.DisplayName
+				}
+				opt.Members = append(opt.Members, member)
 			}
 		}
 		out = append(out, opt)
@@ -157,6 +167,9 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 // Run reads the configuration, confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
 // region, the Platform and the report.
 func (o *BootstrapOptions) Run(ctx context.Context) error {
+	if o.web.Web {
+		return o.runWeb(ctx)
+	}
 	if err := o.configure(ctx); err != nil {
 		return err
 	}

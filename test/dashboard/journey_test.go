@@ -35,7 +35,7 @@ func TestJourneys(t *testing.T) {
 // then to path.
 func open(t *testing.T, path string, timeout time.Duration) context.Context {
 	t.Helper()
-	ctx := browser.Tab(t, timeout)
+	ctx := browse.Tab(t, timeout)
 	do(t, ctx, chromedp.Navigate(dashURL), chromedp.WaitVisible(chromedp.CSS("#live-status")))
 	require.NotContains(t, eval[string](t, ctx, "location.href"), "token=", "the token leaves the address bar")
 	if path != "/" {

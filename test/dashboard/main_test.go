@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/test/browser"
 	"github.com/openova-io/core/test/cluster"
 )
 
@@ -42,7 +43,7 @@ var (
 	catalogURL string
 	dashURL    string // with the token
 	dashAddr   string // host:port
-	browser    *Browser
+	browse     *browser.Browser
 	// canaries are strings that must never reach the browser: a token in the kubeconfig,
 	// the client key the dashboard authenticates with, and a Secret's value.
 	canaries []string
@@ -67,7 +68,7 @@ func runSuite(m *testing.M) (code int) {
 		fmt.Fprintln(os.Stderr, "dashboard setup:", err)
 		return 1
 	}
-	if err := ensureChromium(); err != nil {
+	if err := browser.EnsureChromium(); err != nil {
 		return fail(err)
 	}
 	env, err := cluster.StartPlatform(ctx, cluster.PlatformOptions{Catalog: "cli", Home: "openova-dashboard-home-"})
@@ -84,27 +85,11 @@ func runSuite(m *testing.M) (code int) {
 		return fail(err)
 	}
 	defer stop()
-	if browser, err = StartBrowser(); err != nil {
+	if browse, err = browser.Start(); err != nil {
 		return fail(err)
 	}
-	defer browser.Close()
+	defer browse.Close()
 	return m.Run()
-}
-
-// ensureChromium installs Debian's chromium with the project's script when it is missing.
-func ensureChromium() error {
-	if _, err := exec.LookPath("chromium"); err == nil {
-		return nil
-	}
-	root, err := cluster.RepoRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(filepath.Join(root, "hack", "debian-packages.sh"), "chromium")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("install chromium: %w\n%s", err, out)
-	}
-	return nil
 }
 
 func getPlatform(ctx context.Context) (*openovav1alpha1.Platform, error) {

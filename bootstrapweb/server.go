@@ -1,0 +1,249 @@
+// Package bootstrapweb is kubectl openova bootstrap --web: the bootstrap wizard in the
+// browser, served on loopback from this machine so credentials never leave it. It has the
+// dashboard's security model (package dashboard's guard: a one-time token traded for a
+// session cookie, the Host check, CSRF on every POST, strict headers) and its embedded
+// assets. Each step is checked by the validation --config uses (bootstrap.Config.Validate),
+// with the errors next to their fields; Review shows the exact configuration file; Plan and
+// Create run package bootstrap, whose phases the page follows live over server-sent events.
+//
+// Credentials typed into the Credentials step live in this process's memory only: they are
+// never rendered back (not even masked), never written, and reach Terraform only through
+// its environment (bootstrap.Credentials).
+package bootstrapweb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/openova-io/core/bootstrap"
+	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/dashboard"
+)
+
+// Command is the command the server belongs to (its refusals point at its printed URL).
+const Command = "kubectl openova bootstrap --web"
+
+// BootstrapFunc runs package bootstrap (bootstrap.Run with the CLI's Kubernetes phases)
+// for a configuration: a plan only when dryRun. Progress goes to out.
+type BootstrapFunc func(ctx context.Context, cfg *bootstrap.Config, creds *bootstrap.Credentials, dryRun bool, out io.Writer) (*bootstrap.Result, error)
+
+// Options configure a Server.
+type Options struct {
+	// Address is the IP address to listen on; 127.0.0.1 when empty.
+	Address string
+	// Port to listen on; a free one when 0.
+	Port int
+	// Catalog offers the components.
+	Catalog *catalog.Catalog
+	// Defaults pre-fill the wizard (--config and flags, defaulted); may be nil.
+	Defaults *bootstrap.Config
+	// Lookup reads the environment: credentials set there are not asked for (os.LookupEnv
+	// when nil).
+	Lookup func(string) (string, bool)
+	// Bootstrap runs the bootstrap (required).
+	Bootstrap BootstrapFunc
+	// Log receives a line per run started and ended (the CLI's stderr); nil discards.
+	Log io.Writer
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Server is the wizard's listener and state: one wizard per process.
+type Server struct {
+	opts    Options
+	ln      net.Listener
+	addr    *net.TCPAddr
+	guarded *dashboard.Guarded
+	pages   *pages
+
+	mu  sync.Mutex
+	wiz *wizard
+	run *run
+	// lastPlan is the outcome of the last Plan.
+	lastPlan *planView
+	// base is Serve's context: runs derive from it, so stopping the server interrupts them.
+	base context.Context
+	// wg counts running bootstraps, so Serve returns only after Terraform stopped.
+	wg sync.WaitGroup
+
+	notify *notifier
+}
+
+// Listen opens the listener; Serve serves on it.
+func Listen(opts Options) (*Server, error) {
+	if opts.Address == "" {
+		opts.Address = "127.0.0.1"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Lookup == nil {
+		opts.Lookup = func(string) (string, bool) { return "", false }
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.Catalog == nil || opts.Bootstrap == nil {
+		return nil, errors.New("bootstrap wizard: a catalog and a bootstrap function are required")
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Address, strconv.Itoa(opts.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s port %d: %w", opts.Address, opts.Port, err)
+	}
+	s := &Server{opts: opts, ln: ln, addr: ln.Addr().(*net.TCPAddr), notify: newNotifier(), base: context.Background()}
+	s.wiz = newWizard(opts.Defaults, opts.Lookup)
+	if s.pages, err = newPages(s); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	if s.guarded, err = dashboard.Guard(s.addr, Command, s.routes()); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Loopback reports whether the server listens on a loopback address only.
+func (s *Server) Loopback() bool { return s.addr.IP.IsLoopback() }
+
+// Addr is the address listened on, host:port.
+func (s *Server) Addr() string { return s.addr.String() }
+
+// URL is the address to open, with the per-run token.
+func (s *Server) URL() string { return s.guarded.URL() }
+
+// Handler is the guarded handler.
+func (s *Server) Handler() http.Handler { return s.guarded }
+
+// Serve serves until ctx ends. A running bootstrap is interrupted then (Terraform gets
+// its interrupt, as with Ctrl-C) and Serve returns once it stopped, its checkpoint saved.
+func (s *Server) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Handler:           s.guarded,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	s.mu.Lock()
+	s.base = ctx
+	s.mu.Unlock()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	s.wg.Wait() // the runs' contexts derive from ctx: they are being interrupted
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutdown); serr != nil {
+		_ = srv.Close()
+	}
+	if err == nil {
+		err = <-errc
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(dashboard.Static())))
+	mux.Handle("GET /wizard/", http.StripPrefix("/wizard/", http.FileServerFS(wizardStatic())))
+	mux.HandleFunc("GET /events", s.events)
+	p := s.pages
+	mux.HandleFunc("GET /{$}", p.home)
+	mux.HandleFunc("GET /step/{step}", p.step)
+	mux.HandleFunc("POST /step/{step}", p.submit)
+	mux.HandleFunc("POST /step/components/preview", p.previewComponents)
+	mux.HandleFunc("GET /config.yaml", p.download)
+	mux.HandleFunc("POST /plan", p.plan)
+	mux.HandleFunc("POST /create", p.create)
+	mux.HandleFunc("GET /run", p.runPage)
+	mux.HandleFunc("POST /run/cancel", p.cancel)
+	return mux
+}
+
+// events streams "hello" with the revision, then "update" after changes of the run (at
+// most about four a second: Terraform prints fast), in the dashboard's protocol, so the
+// dashboard's app.js drives the live parts.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	ch, done := s.notify.subscribe()
+	defer done()
+	fmt.Fprintf(w, "retry: 2000\nevent: hello\ndata: %d\n\n", s.notify.revision())
+	flusher.Flush()
+	keepalive := time.NewTicker(20 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ch:
+			fmt.Fprintf(w, "event: update\ndata: %d\n\n", s.notify.revision())
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		}
+		flusher.Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// notifier counts changes and tells the subscribers (coalescing).
+type notifier struct {
+	mu   sync.Mutex
+	rev  uint64
+	subs map[chan struct{}]struct{}
+}
+
+func newNotifier() *notifier { return &notifier{subs: map[chan struct{}]struct{}{}} }
+
+func (n *notifier) changed() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.rev++
+	for ch := range n.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (n *notifier) revision() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.rev
+}
+
+func (n *notifier) subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	n.mu.Lock()
+	n.subs[ch] = struct{}{}
+	n.mu.Unlock()
+	return ch, func() {
+		n.mu.Lock()
+		delete(n.subs, ch)
+		n.mu.Unlock()
+	}
+}
