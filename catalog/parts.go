@@ -219,6 +219,9 @@ func checkRenders(comp *Component, byName map[string]*Component, broken map[*Com
 	}
 	for i := range comp.Versions {
 		v := &comp.Versions[i]
+		if len(v.Parts) == 0 && v.Values == "" {
+			continue
+		}
 		vf := fmt.Sprintf("versions[%d]", i)
 		for j := range v.Parts {
 			p := &v.Parts[j]

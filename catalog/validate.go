@@ -157,7 +157,7 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 	if len(c.Versions) > maxVersions {
 		add("versions", "more than %d versions", maxVersions)
 	}
-	seen := map[string]int{}
+	seen := make(map[string]int, len(c.Versions))
 	for i := range c.Versions {
 		v := &c.Versions[i]
 		vf := "versions[" + strconv.Itoa(i) + "]"
