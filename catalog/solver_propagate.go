@@ -116,7 +116,8 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	}
 	dependents := node.dependents
 	for i := range incidences {
-		if d := dependents[i]; d >= 0 && !s.active[d] {
+		d := dependents[i]
+		if d >= 0 && !s.active[d] {
 			continue // another component's requirement, and that component is not active
 		}
 		var holds bool // q's term holds
