@@ -317,7 +317,7 @@ func doubleQuoted(rest string) (string, bool) {
 			}
 			i++
 			switch rest[i] {
-			case '"', '\\', '/':
+			case '"', '\\':
 				b.WriteByte(rest[i])
 			case 'n':
 				b.WriteByte('\n')

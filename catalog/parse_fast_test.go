@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -183,4 +184,50 @@ func splitDocumentsByCopy(data []byte) []docChunk {
 	}
 	docs = append(docs, docChunk{data: cur.Bytes(), line: start})
 	return docs
+}
+
+// TestFastDecodeAgreesOnTrickyScalars puts scalars YAML 1.1 reads in surprising ways in
+// every kind of position; whatever the fast path accepts must read as the general path
+// reads it.
+func TestFastDecodeAgreesOnTrickyScalars(t *testing.T) {
+	scalars := []string{"yes", "No", "Y", "on", "OFF", "TRUE", "~", "null", "Null", "1.0", "1.10", "0x10", "1e3", ".5",
+		"2026-01-02", "2026-1-2", "1_000", "0b1", "+1", "-1", "017", "0o17", ".inf", "-.inf", ".NaN", "30m", "1.2.3",
+		"1.2.3-rc.1", "99999999999999999999", "1.2.3e5", `"a"`, `'a'`, "a: b", "a #b", "a#b", "[a]", "{a: b}", "&x a", "*x",
+		"!t a", "|", ">", "|-", "@a", "`a`", "%a", "<<", "<a", "~1.2", "^1.2", "=1.0", "(a)", "/a", `"a\"b"`, `"\x41"`,
+		`"a\/b\\c"`, "'it''s'", "é", "a:", "a :b", "- a", "? a", ", a", "a ", `""`, "''", `"a" # c`, `"a"b`, "'a' b", "\"a", "'a"}
+	docs := []string{
+		"name: x\ndescription: %s\n",
+		"name: x\nversions:\n- version: %s\n  chartVersion: 1.0.0\n",
+		"name: x\nversions:\n  - version: 1.0.0\n    requires:\n      - name: y\n        constraint: %s\n",
+		"name: x\nendpoints:\n- %s\n- https://x\n",
+		"name: x\nservices:\n  rw: %s\n",
+		"name: x\nupgrade:\n  timeout: %s\n",
+		"%s: x\n",
+		"name: x\nservices:\n  %s: a\n",
+	}
+	for _, d := range docs {
+		for _, s := range scalars {
+			checkFastAgrees(t, []byte(strings.ReplaceAll(d, "%s", s)))
+		}
+	}
+	blocks := []string{"|\n  a\n  b\n", "|-\n  a\n\n  b\n\n", ">\n  a\n  b\n\n  c\n", ">-\n  a\n   b\n", "|\n   a\n  b\n",
+		"|\n  a\n    b\n", "| # c\n  a\n", "|#c\n  a\n", "|2\n   a\n", "|\n\n  a\n", "|\n  a\n   \n  b\n", "|\n  # not a comment\n  a\n",
+		">\n  a\n# comment\nversions: x\n", "|\n  a\n  b", "|\n  a\n---\n"}
+	layouts := []string{
+		"name: x\nversions:\n- version: 1.0.0\n   chartVersion: 1.0.0\n", "name: x\nversions:\n -  version: 1.0.0\n    chartVersion: 1.0.0\n",
+		"name: x\nversions:\n- - a\n", "name: x\nversions:\n-\n  version: 1.0.0\n", "name: x\nversions:\n- version: 1.0.0\n- \n",
+		"name: x\n  # indented comment\ndescription: a\n", "name: x\ndescription: a\n    # more indented comment\n",
+		"name: x\ndescription: a\n  b: c\n", "  name: x\n  description: a\n", "  name: x\ndescription: a\n",
+		"name: x\nchart:\n  name: a\n   repository: b\n", "name: x\nchart:\nname: y\n", "name:x\n", "name: x\n...\n",
+		"name: x\nendpoints:\n- a\n  - b\n", "name: x\nendpoints:\n  - a\n  b: c\n", "name: x\nversions:\n- version: 1.0.0\n  requires:\n  - name: a\n    constraint: b\n  optional:\n  - name: c\n    constraint: d\n    description: e\n",
+		"# only a comment\n", "\n\n", "name: x\r\n", "\ufeffname: x\n", "name: x\ndescription: a\u2028b\n", "name: x\ndescription: \u0085\n",
+	}
+	for _, l := range layouts {
+		checkFastAgrees(t, []byte(l))
+	}
+	for _, bl := range blocks {
+		for _, d := range []string{"name: x\ndescription: %s", "name: x\nversions:\n- version: 1.0.0\n  values: %s"} {
+			checkFastAgrees(t, []byte(strings.ReplaceAll(d, "%s", bl)))
+		}
+	}
 }
