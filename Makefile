@@ -70,7 +70,8 @@ help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate deepcopy, CRDs and RBAC from the API types and markers.
+generate: $(CONTROLLER_GEN) ## Generate deepcopy, CRDs and RBAC from the API types and markers, and the built-in catalog's Go form.
+	go generate ./catalog/
 	$(BIN)/controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(BIN)/controller-gen crd:crdVersions=v1 paths=./api/... output:crd:artifacts:config=manifests/crd/bases
 	hack/flux-crds.sh
@@ -79,7 +80,7 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy, CRDs and RBAC from the API typ
 .PHONY: verify
 verify: generate ## Fail when generated files or go.mod are stale.
 	go mod tidy
-	@git diff --exit-code -- api manifests go.mod go.sum || { echo "generated files are stale: run make generate and go mod tidy, then commit"; exit 1; }
+	@git diff --exit-code -- api manifests catalog/builtin_gen.go go.mod go.sum || { echo "generated files are stale: run make generate and go mod tidy, then commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- api manifests)" || { git status --porcelain -- api manifests; echo "untracked generated files: commit them"; exit 1; }
 
 .PHONY: fmt

@@ -89,13 +89,14 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 		}
 		for i := range comp.Versions {
 			v := &comp.Versions[i]
-			check := func(field, name, cons string, c *constraint) {
+			check := func(list string, j int, name, cons string, c *constraint) {
+				field := func() string { return fmt.Sprintf("versions[%d].%s[%d]", i, list, j) }
 				if name == "" || name == comp.Name {
 					return // reported by validateComponent
 				}
 				target, ok := byName[name]
 				if !ok {
-					problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field + ".name",
+					problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field() + ".name",
 						Message: fmt.Sprintf("unknown component %q", name)})
 					return
 				}
@@ -107,14 +108,14 @@ func build(source string, comps []*Component, broken map[*Component]bool, proble
 						return
 					}
 				}
-				problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field + ".constraint",
+				problems = append(problems, Problem{File: comp.Source, Document: comp.doc, Component: comp.Name, Field: field() + ".constraint",
 					Message: fmt.Sprintf("%q matches no version of %s (%s)", cons, name, versionList(target))})
 			}
 			for j, r := range v.Requires {
-				check(fmt.Sprintf("versions[%d].requires[%d]", i, j), r.Name, r.Constraint, r.c)
+				check("requires", j, r.Name, r.Constraint, r.c)
 			}
 			for j, o := range v.Optional {
-				check(fmt.Sprintf("versions[%d].optional[%d]", i, j), o.Name, o.Constraint, o.c)
+				check("optional", j, o.Name, o.Constraint, o.c)
 			}
 		}
 	}

@@ -38,6 +38,10 @@ type node struct {
 	// ownWords[i] is incidences[i].own as one word, when the domain fits in one (fewer
 	// than 64 versions): propagation scans these 8 bytes per incidence, not 56.
 	ownWords []uint64
+	// dependents[i] is incidences[i].from when the incidence is another component's
+	// requirement of this one, -1 when it is this component's own: propagation skips the
+	// requirements of components that are not active without reading the incidence.
+	dependents []int32
 }
 
 // incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
@@ -135,6 +139,13 @@ func newIndex(comps []*Component) *index {
 	}
 	for i := range x.nodes {
 		node := &x.nodes[i]
+		node.dependents = make([]int32, len(node.incidences))
+		for j, e := range node.incidences {
+			node.dependents[j] = -1
+			if !e.outgoing {
+				node.dependents[j] = e.from
+			}
+		}
 		if node.n+1 > 64 {
 			continue
 		}

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -13,28 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 )
-
-//go:embed data/*.yaml
-var builtinFS embed.FS
-
-// BuiltinSource is the Source of the catalog returned by Builtin.
-const BuiltinSource = "builtin"
-
-var builtinOnce = sync.OnceValues(func() (*Catalog, error) {
-	return loadFS(builtinFS, "data", "catalog/data/")
-})
-
-// Builtin returns the catalog shipped with this build (catalog/data/*.yaml, one
-// component per file, embedded at compile time). It is parsed once and shared.
-func Builtin() (*Catalog, error) {
-	c, err := builtinOnce()
-	if err != nil {
-		return nil, fmt.Errorf("load builtin catalog: %w", err)
-	}
-	return c, nil
-}
 
 // Load reads a catalog from source:
 //   - an http:// or https:// URL of a multi-document YAML file (one component per

@@ -54,8 +54,20 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[*Compon
 		return nil, nil, []Problem{{File: name, Message: fmt.Sprintf("larger than %d bytes", maxCatalogBytes)}}
 	}
 	docs := splitDocuments(data)
+	text := string(data) // one copy that the fast path's strings share
 	var nonEmpty []docChunk
 	for _, d := range docs {
+		doc := text[max(d.off, 0):][:len(d.data)]
+		if d.off < 0 {
+			doc = string(d.data)
+		}
+		if fc, empty, ok := fastDecode(doc); ok {
+			if !empty {
+				d.fc = fc
+				nonEmpty = append(nonEmpty, d)
+			}
+			continue
+		}
 		js, err := yaml.YAMLToJSONStrict(d.data)
 		if err != nil {
 			problems = append(problems, Problem{File: name, Message: yamlError(err, d.line)})
@@ -71,12 +83,21 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[*Compon
 		return nil, nil, []Problem{{File: name, Message: "no component documents"}}
 	}
 	broken = map[*Component]bool{}
+	cc := newConstraintCache()
 	for i, d := range nonEmpty {
 		docNo := 0
 		if len(nonEmpty) > 1 {
 			docNo = i + 1
 		}
-		c, ps := decodeComponent(name, docNo, d.json)
+		var (
+			c  *Component
+			ps []Problem
+		)
+		if d.fc != nil {
+			c, ps = newComponent(name, docNo, d.fc, cc)
+		} else {
+			c, ps = decodeComponent(name, docNo, d.json, cc)
+		}
 		problems = append(problems, ps...)
 		if c != nil {
 			comps = append(comps, c)
@@ -103,28 +124,37 @@ func yamlError(err error, start int) string {
 
 type docChunk struct {
 	data []byte
-	json []byte
-	line int // 1-based line the document starts on
+	json []byte         // the document as JSON (general path)
+	fc   *fileComponent // the document decoded by fastDecode
+	off  int            // where data starts in the stream, -1 when it is a copy
+	line int            // 1-based line the document starts on
 }
 
-// splitDocuments splits a YAML stream on "---" document markers.
+// splitDocuments splits a YAML stream on "---" document markers. A document that is a
+// run of lines of data is a subslice of it (off says where); others are copies (off -1).
 func splitDocuments(data []byte) []docChunk {
 	var docs []docChunk
-	var cur bytes.Buffer
+	var cur docBuilder
 	start := 1
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	for i, l := range lines {
+	for i, off := 0, 0; off < len(data) || i == 0; i++ {
+		end := len(data)
+		if n := bytes.IndexByte(data[off:], '\n'); n >= 0 {
+			end = off + n + 1
+		}
+		l := data[off:end]
+		lineOff := off
+		off = end
 		trimmed := bytes.TrimRight(l, " \t\r\n")
 		if bytes.Equal(trimmed, []byte("---")) || bytes.HasPrefix(l, []byte("--- ")) || bytes.HasPrefix(l, []byte("---\t")) {
-			if cur.Len() > 0 || len(docs) > 0 || i > 0 {
-				docs = append(docs, docChunk{data: bytes.Clone(cur.Bytes()), line: start})
+			if cur.len() > 0 || len(docs) > 0 || i > 0 {
+				docs = append(docs, cur.chunk(start))
 			}
-			cur.Reset()
+			cur = docBuilder{}
 			start = i + 2
 			rest := bytes.TrimLeft(trimmed[3:], " \t")
 			if len(rest) > 0 && rest[0] != '#' {
-				cur.Write(rest)
-				cur.WriteByte('\n')
+				cur.own = append(append([]byte{}, rest...), '\n')
+				cur.off = -1
 				start = i + 1
 			}
 			continue
@@ -132,13 +162,44 @@ func splitDocuments(data []byte) []docChunk {
 		if bytes.Equal(trimmed, []byte("...")) {
 			continue
 		}
-		cur.Write(l)
+		cur.write(data, lineOff, l)
 	}
-	docs = append(docs, docChunk{data: cur.Bytes(), line: start})
+	docs = append(docs, cur.chunk(start))
 	return docs
 }
 
-func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
+// docBuilder collects the lines of a document: a subslice of the stream while they are
+// consecutive, a copy once they are not.
+type docBuilder struct {
+	own []byte
+	off int // start of own in the stream; -1 when own is a copy
+}
+
+func (b *docBuilder) len() int { return len(b.own) }
+
+func (b *docBuilder) write(data []byte, off int, l []byte) {
+	switch {
+	case len(l) == 0:
+	case len(b.own) == 0:
+		b.own, b.off = l, off
+	case b.off >= 0 && b.off+len(b.own) == off:
+		b.own = data[b.off : off+len(l)]
+	default:
+		if b.off >= 0 {
+			b.own, b.off = bytes.Clone(b.own), -1
+		}
+		b.own = append(b.own, l...)
+	}
+}
+
+func (b *docBuilder) chunk(line int) docChunk {
+	if len(b.own) == 0 {
+		return docChunk{data: nil, off: -1, line: line}
+	}
+	return docChunk{data: b.own, off: b.off, line: line}
+}
+
+func decodeComponent(file string, doc int, js []byte, cc constraintCache) (*Component, []Problem) {
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.UseNumber()
@@ -168,6 +229,15 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 		add("", "%v", err)
 		return nil, problems
 	}
+	return newComponent(file, doc, &fc, cc)
+}
+
+// newComponent checks and compiles a decoded document.
+func newComponent(file string, doc int, fc *fileComponent, cc constraintCache) (*Component, []Problem) {
+	var problems []Problem
+	add := func(field, format string, args ...any) {
+		problems = append(problems, Problem{File: file, Document: doc, Component: fc.Name, Field: field, Message: fmt.Sprintf(format, args...)})
+	}
 	if fc.APIVersion == "" {
 		add("apiVersion", "required (%s)", APIVersion)
 	} else if fc.APIVersion != APIVersion {
@@ -196,7 +266,7 @@ func decodeComponent(file string, doc int, js []byte) (*Component, []Problem) {
 			c.Upgrade.Timeout = d
 		}
 	}
-	for _, p := range validateComponent(c, newConstraintCache()) {
+	for _, p := range validateComponent(c, cc) {
 		add(p.field, "%s", p.msg)
 	}
 	return c, problems

@@ -117,7 +117,7 @@ func validateVersionDelivery(c *Component, vf string, v *Version, add func(strin
 			if c.Delivery == DeliveryHelm {
 				add(vf+".chartVersion", "required for delivery helm (or parts)")
 			}
-		} else if _, err := semver.NewVersion(v.ChartVersion); err != nil {
+		} else if !isRelease(v.ChartVersion) && !isSemver(v.ChartVersion) {
 			add(vf+".chartVersion", "%q is not a semantic version (Helm requires one)", v.ChartVersion)
 		}
 		v.valuesTmpl = checkTemplate(vf+".values", v.Values, add)
@@ -219,6 +219,9 @@ func checkRenders(comp *Component, byName map[string]*Component, broken map[*Com
 	}
 	for i := range comp.Versions {
 		v := &comp.Versions[i]
+		if len(v.Parts) == 0 && v.Values == "" {
+			continue
+		}
 		vf := fmt.Sprintf("versions[%d]", i)
 		for j := range v.Parts {
 			p := &v.Parts[j]

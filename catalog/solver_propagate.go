@@ -114,7 +114,12 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	if allowedQ.big != nil {
 		words = nil
 	}
+	dependents := node.dependents
 	for i := range incidences {
+		d := dependents[i]
+		if d >= 0 && !s.active[d] {
+			continue // another component's requirement, and that component is not active
+		}
 		var holds bool // q's term holds
 		if words != nil {
 			holds = allowedQ.w&^words[i] == 0

@@ -6,9 +6,12 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 var (
@@ -154,17 +157,19 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 	if len(c.Versions) > maxVersions {
 		add("versions", "more than %d versions", maxVersions)
 	}
-	seen := map[string]int{}
+	seen := make(map[string]int, len(c.Versions))
 	for i := range c.Versions {
 		v := &c.Versions[i]
-		vf := fmt.Sprintf("versions[%d]", i)
+		vf := "versions[" + strconv.Itoa(i) + "]"
 		if v.Version == "" {
 			add(vf+".version", "required")
 		} else if sv, pv, err := parseVersion(v.Version); err != nil || strings.HasPrefix(v.Version, "v") {
 			add(vf+".version", "%q is not a semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (no \"v\" prefix)", v.Version)
 		} else {
 			v.sv, v.v, v.prer = sv, pv, pv.isPre()
-			key, _, _ := strings.Cut(sv.String(), "+") // build metadata does not count
+			// Build metadata does not count. A strict semantic version without "v" is
+			// written as sv.String() writes it.
+			key, _, _ := strings.Cut(v.Version, "+")
 			if j, dup := seen[key]; dup {
 				add(vf+".version", "%s duplicates versions[%d]", v.Version, j)
 			}
@@ -182,12 +187,12 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 		names := map[string]string{}
 		for j := range v.Requires {
 			r := &v.Requires[j]
-			rf := fmt.Sprintf("%s.requires[%d]", vf, j)
+			rf := vf + ".requires[" + strconv.Itoa(j) + "]"
 			r.c = checkEdge(c.Name, rf, r.Name, r.Constraint, names, cc, add)
 		}
 		for j := range v.Optional {
 			o := &v.Optional[j]
-			of := fmt.Sprintf("%s.optional[%d]", vf, j)
+			of := vf + ".optional[" + strconv.Itoa(j) + "]"
 			o.c = checkEdge(c.Name, of, o.Name, o.Constraint, names, cc, add)
 		}
 	}
@@ -219,4 +224,31 @@ func checkEdge(self, field, name, cons string, names map[string]string, cc const
 		return nil
 	}
 	return c
+}
+
+// isRelease reports whether s is MAJOR.MINOR.PATCH in digits without leading zeros, which
+// every semantic-version parser accepts, so that the common case skips the parser.
+func isRelease(s string) bool {
+	for k := range 3 {
+		n := 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		if n == 0 || n > 18 || n > 1 && s[0] == '0' {
+			return false
+		}
+		s = s[n:]
+		if k < 2 {
+			if s == "" || s[0] != '.' {
+				return false
+			}
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
+
+func isSemver(s string) bool {
+	_, err := semver.NewVersion(s)
+	return err == nil
 }

@@ -1,7 +1,8 @@
 // Package bench measures kubectl openova against plain kubectl on the same cluster: status
-// and components of a platform with 60 installed components versus kubectl get
-// components.openova.io (wall time and API requests per command), and the plugin's start-up
-// time. Run with make bench, or:
+// and components of a platform with 1,000 installed components (OPENOVA_BENCH_COMPONENTS
+// changes that) versus kubectl get components.openova.io (wall time and API requests per
+// command), the plugin's start-up time, and install --dry-run against a generated catalog
+// of 5,000 components. Run with make bench, or:
 //
 //	go test -run '^$' -bench . ./test/bench/
 //
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,12 +34,20 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/install"
+	"github.com/openova-io/core/internal/synthcatalog"
 	"github.com/openova-io/core/test/apiproxy"
 	"github.com/openova-io/core/test/cluster"
 )
 
 // installed is the number of components of the benchmark's platform.
-const installed = 60
+var installed = componentsFromEnv(1000)
+
+func componentsFromEnv(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("OPENOVA_BENCH_COMPONENTS")); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 const kubectlPath = "/usr/bin/kubectl"
 
@@ -50,8 +60,12 @@ var (
 	direct    string // kubeconfig straight to the API server
 	counted   string // kubeconfig through the counting proxy
 	catalog   string
+	big       string // the generated catalog of 5,000 components
 	binDir    string
 )
+
+// bigNamespace holds the empty Platform install --dry-run plans against the big catalog.
+const bigNamespace = "openova-scale"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -67,7 +81,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// setup starts an API server with the CRDs, a Platform with 60 installed and healthy
+// setup starts an API server with the CRDs, a Platform with 1,000 installed and healthy
 // components (spec, status and the Component objects, as the operator leaves them), a
 // catalog of those components, the plugin binary and a counting proxy.
 func setup(b *testing.B) {
@@ -105,6 +119,10 @@ func doSetup() error {
 	if err := os.WriteFile(catalog, []byte(generateCatalog()), 0o644); err != nil {
 		return err
 	}
+	big = filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, synthcatalog.YAML(5000, 10, 1), 0o644); err != nil {
+		return err
+	}
 	c, err := client.New(env.Config, client.Options{Scheme: cluster.Scheme()})
 	if err != nil {
 		return err
@@ -121,7 +139,7 @@ func doSetup() error {
 	return nil
 }
 
-func componentName(i int) string { return fmt.Sprintf("comp-%02d", i) }
+func componentName(i int) string { return fmt.Sprintf("comp-%04d", i) }
 
 // generateCatalog writes a catalog of the benchmark's components: categories mixed, two
 // versions each, every fifth depending on the one before.
@@ -161,7 +179,7 @@ versions:
 }
 
 // populate creates the Platform (spec as the CLI writes it, status as the operator does)
-// and its 60 Components.
+// and its Components, and an empty Platform for install --dry-run.
 func populate(ctx context.Context, c client.Client) error {
 	ns := openovav1alpha1.DefaultNamespace
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -192,7 +210,7 @@ func populate(ctx context.Context, c client.Client) error {
 	}
 	now := metav1.Now()
 	p.Status = openovav1alpha1.PlatformStatus{Phase: openovav1alpha1.PhaseReady, ObservedGeneration: p.Generation,
-		ComponentCount: installed, HealthPercent: 100, UpgradesAvailable: installed, Components: summary, LastUpdateCheck: &now}
+		ComponentCount: int32(installed), HealthPercent: 100, UpgradesAvailable: int32(installed), Components: summary, LastUpdateCheck: &now}
 	if err := c.Status().Update(ctx, p); err != nil {
 		return err
 	}
@@ -212,7 +230,15 @@ func populate(ctx context.Context, c client.Client) error {
 			return err
 		}
 	}
-	return nil
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: bigNamespace}}); err != nil {
+		return err
+	}
+	empty := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": openovav1alpha1.GroupVersion.String(), "kind": "Platform",
+		"metadata": map[string]any{"name": "big", "namespace": bigNamespace},
+		"spec":     map[string]any{"organization": map[string]any{"name": "big", "domain": "big.example.com"}},
+	}}
+	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(empty), client.FieldOwner(install.FieldManager))
 }
 
 // runCmd runs a command with kubeconfig, the plugin on PATH and a home of its own.
@@ -277,7 +303,7 @@ func catalogArgs(args ...string) []string {
 	return append(append([]string{"openova"}, args...), "--catalog", catalog)
 }
 
-// BenchmarkStatus: kubectl openova status vs kubectl get components.openova.io, 60
+// BenchmarkStatus: kubectl openova status vs kubectl get components.openova.io, 1,000
 // components.
 func BenchmarkStatus(b *testing.B) {
 	compare(b,
@@ -318,4 +344,15 @@ func writeKubeconfig(path string, cfg *rest.Config) (string, error) {
 	kc.Contexts["bench"] = &clientcmdapi.Context{Cluster: "bench", AuthInfo: "bench", Namespace: openovav1alpha1.DefaultNamespace}
 	kc.CurrentContext = "bench"
 	return path, clientcmd.WriteToFile(*kc, path)
+}
+
+// BenchmarkInstallDryRun: install --dry-run of c00000 (and the 700-odd components it needs)
+// on an empty Platform, with the generated catalog of 5,000 components × 10 versions: load,
+// resolve, plan and the API server's dry run, against kubectl version --client.
+func BenchmarkInstallDryRun(b *testing.B) {
+	compare(b,
+		&measured{label: "install-dry-run-5000", bin: filepath.Join(binDirOf(b), "kubectl-openova"),
+			args: []string{"install", "c00000", "--dry-run", "-n", bigNamespace, "--catalog", big}},
+		&measured{label: "kubectl", bin: kubectlPath, args: []string{"version", "--client"}},
+	)
 }
