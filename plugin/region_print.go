@@ -48,13 +48,13 @@ func writeRegions(b *strings.Builder, pal palette, regions []lifecycle.RegionSta
 	b.WriteString("\nREGIONS\n")
 	t := &table{indent: "  "}
 	for _, r := range regions {
-		t.add(regionRow(pal, r)...)
+		t.add(regionRow(pal, regionTitle(r.Name), r)...)
 	}
 	_ = t.write(b)
 }
 
 // regionRow is a region's cells: name, role, reachability, health and components.
-func regionRow(pal palette, r lifecycle.RegionState) []cell {
+func regionRow(pal palette, name string, r lifecycle.RegionState) []cell {
 	reach := styled("reachable", pal.green)
 	switch {
 	case !r.Reported:
@@ -70,7 +70,7 @@ func regionRow(pal palette, r lifecycle.RegionState) []cell {
 	if r.Reported && !r.Reachable && r.Message != "" {
 		detail += ": " + r.Message
 	}
-	return []cell{txt(regionTitle(r.Name)), txt(string(r.Role)), reach,
+	return []cell{txt(name), txt(string(r.Role)), reach,
 		styled(fmt.Sprintf("%d%%", r.HealthPercent), healthStyle), txt(detail)}
 }
 
