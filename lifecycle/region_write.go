@@ -76,7 +76,7 @@ func SetRegionCredentials(ctx context.Context, c client.Client, live *openovav1a
 			ref.Key = KubeconfigSecretKey
 		}
 	}
-	if err := writeRegionSecret(ctx, c, live, creds, ref); err != nil {
+	if err := writeRegionSecret(ctx, c, live.Namespace, live.Name, creds.Region, ref, creds.Kubeconfig, creds.DryRun); err != nil {
 		return nil, err
 	}
 	res := &CredentialsResult{Secret: live.Namespace + "/" + ref.Name, Key: ref.Key, Platform: live}
@@ -112,22 +112,29 @@ func regionIndex(regions []openovav1alpha1.Region, name string) int {
 	return -1
 }
 
+// WriteRegionSecret writes a standby region's kubeconfig into the Secret RegionSecretName
+// names, key "value", in namespace (bootstrap's write, before the Platform names it).
+func WriteRegionSecret(ctx context.Context, c client.Client, namespace, platform, region string, kubeconfig []byte) error {
+	ref := openovav1alpha1.SecretKeyReference{Name: RegionSecretName(platform, region), Key: KubeconfigSecretKey}
+	return writeRegionSecret(ctx, c, namespace, platform, region, ref, kubeconfig, false)
+}
+
 // writeRegionSecret server-side applies the region's Secret with the kubeconfig under
 // ref.Key (field manager kubectl-openova).
-func writeRegionSecret(ctx context.Context, c client.Client, p *openovav1alpha1.Platform, creds RegionCredentials, ref openovav1alpha1.SecretKeyReference) error {
+func writeRegionSecret(ctx context.Context, c client.Client, namespace, platform, region string, ref openovav1alpha1.SecretKeyReference, kubeconfig []byte, dryRun bool) error {
 	s := &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: ref.Name, Namespace: p.Namespace,
-			Labels: map[string]string{openovav1alpha1.PlatformLabel: p.Name, RegionLabel: creds.Region}},
+		ObjectMeta: metav1.ObjectMeta{Name: ref.Name, Namespace: namespace,
+			Labels: map[string]string{openovav1alpha1.PlatformLabel: platform, RegionLabel: region}},
 		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{ref.Key: creds.Kubeconfig},
+		Data: map[string][]byte{ref.Key: kubeconfig},
 	}
 	var opts []kube.ApplyOption
-	if creds.DryRun {
+	if dryRun {
 		opts = append(opts, kube.WithDryRun())
 	}
 	if err := kube.ApplyObject(ctx, c, FieldManager, s, opts...); err != nil {
-		return fmt.Errorf("write Secret %s/%s: %w", p.Namespace, ref.Name, ClusterError(err))
+		return fmt.Errorf("write Secret %s/%s: %w", namespace, ref.Name, ClusterError(err))
 	}
 	return nil
 }

@@ -173,6 +173,10 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 			return Errorf(ExitFailure, "bootstrap cancelled")
 		}
 	}
+	removeRegions, err := o.confirmRegionRemoval(ctx)
+	if err != nil {
+		return err
+	}
 	ctx, stop := bootstrap.NotifyContext(ctx, o.ErrOut)
 	defer stop()
 	out, done, err := progressOutput(o.GlobalOptions, o.cfg.WorkDir)
@@ -185,6 +189,7 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		TerraformPath: o.TerraformPath,
 		BinDir:        o.BinDir,
 		DryRun:        o.DryRun,
+		RemoveRegions: removeRegions,
 		Out:           out,
 		Kubernetes: &bootstrap.Kubernetes{
 			Catalog: o.cat, CatalogSource: o.Catalog, Components: o.set,
