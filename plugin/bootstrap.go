@@ -160,6 +160,10 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if err := o.configure(ctx); err != nil {
 		return err
 	}
+	removeRegions, err := o.confirmRegionRemoval(ctx)
+	if err != nil {
+		return err
+	}
 	if !o.DryRun && !o.Yes && !o.confirmed {
 		if !IsTerminal(o.In) {
 			return errNoTTY("bootstrap creates infrastructure and")
@@ -172,10 +176,6 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		if !ok {
 			return Errorf(ExitFailure, "bootstrap cancelled")
 		}
-	}
-	removeRegions, err := o.confirmRegionRemoval(ctx)
-	if err != nil {
-		return err
 	}
 	ctx, stop := bootstrap.NotifyContext(ctx, o.ErrOut)
 	defer stop()
