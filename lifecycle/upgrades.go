@@ -32,16 +32,23 @@ type Upgrades struct {
 func ListUpgrades(p *openovav1alpha1.Platform, cat *catalog.Catalog) *Upgrades {
 	installed := Installed(p.Spec.Components)
 	out := &Upgrades{}
+	// Every entry's check in one pass, as the operator makes it; when one of them fails,
+	// each entry is checked on its own so the others still answer and the failure is a
+	// warning of its entry.
+	all, allErr := catalog.AvailableUpgrades(cat, installed)
 	for _, e := range p.Spec.Components {
 		comp, ok := cat.Component(e.Name)
 		if !ok {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("%s is not in the catalog (%s)", e.Name, cat.Source()))
 			continue
 		}
-		v, err := catalog.AvailableUpgrade(cat, installed, e.Name)
-		if err != nil {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %v", e.Name, err))
-			continue
+		v := all[e.Name]
+		if allErr != nil {
+			var err error
+			if v, err = catalog.AvailableUpgrade(cat, installed, e.Name); err != nil {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %v", e.Name, err))
+				continue
+			}
 		}
 		if v != nil {
 			u := Upgrade{Component: e.Name, From: e.Version, To: v.Version, Changelog: comp.ChangelogBetween(e.Version, v.Version)}

@@ -82,20 +82,14 @@ func (k *Kwok) OperatorKubeconfig(ctx context.Context) (string, error) {
 }
 
 // StartOperator runs the operator binary against the cluster of kubeconfig as a local
-// process named name, on free loopback ports, leader election in openova-system (which must
-// exist), logging to logDir; args are appended to the defaults.
+// process named name, leader election in openova-system (which must exist), logging to
+// logDir; args are appended to the defaults. Its metrics and health probes listen on
+// loopback ports the kernel picks as it binds them (port 0): a port found free beforehand
+// can be taken by another test's process before the operator binds it.
 func StartOperator(binary, kubeconfig, logDir, name string, args ...string) (*Process, error) {
-	metrics, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	probes, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
 	all := append([]string{
-		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),
-		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
+		"--metrics-bind-address=127.0.0.1:0",
+		"--health-probe-bind-address=127.0.0.1:0",
 		"--leader-election-namespace=openova-system",
 	}, args...)
 	return StartProcess(name, logDir, binary, all, []string{"KUBECONFIG=" + kubeconfig})

@@ -240,13 +240,14 @@ func StartFluxAs(sourceKubeconfig, helmKubeconfig, logDir string) ([]*Process, s
 	if err != nil {
 		return nil, "", err
 	}
-	ports := make([]int, 5)
-	for i := range ports {
-		if ports[i], err = FreePort(); err != nil {
-			return nil, "", err
-		}
+	// The storage address is advertised, so it is chosen beforehand; metrics and health
+	// listen on ports the kernel picks as they bind (a port found free beforehand can be
+	// taken meanwhile, e.g. as the source port of a connection).
+	port, err := FreePort()
+	if err != nil {
+		return nil, "", err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	storage := filepath.Join(logDir, "source-storage")
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		return nil, "", err
@@ -259,8 +260,8 @@ func StartFluxAs(sourceKubeconfig, helmKubeconfig, logDir string) ([]*Process, s
 		"--storage-addr=" + addr,
 		"--storage-adv-addr=" + addr,
 		"--enable-leader-election=false",
-		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", ports[1]),
-		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[2]),
+		"--metrics-addr=127.0.0.1:0",
+		"--health-addr=127.0.0.1:0",
 		"--log-encoding=console",
 		"--requeue-dependency=2s",
 	}, env(sourceKubeconfig))
@@ -269,8 +270,8 @@ func StartFluxAs(sourceKubeconfig, helmKubeconfig, logDir string) ([]*Process, s
 	}
 	helm, err := StartProcess("helm-controller", logDir, filepath.Join(bin, "helm-controller"), []string{
 		"--enable-leader-election=false",
-		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", ports[3]),
-		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[4]),
+		"--metrics-addr=127.0.0.1:0",
+		"--health-addr=127.0.0.1:0",
 		"--log-encoding=console",
 		"--requeue-dependency=2s",
 	}, env(helmKubeconfig))

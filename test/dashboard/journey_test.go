@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openova-io/core/test/cluster"
 )
 
 // TestJourneys are a platform operator's days in the dashboard, in order on one platform:
@@ -44,7 +46,7 @@ func open(t *testing.T, path string, timeout time.Duration) context.Context {
 }
 
 func testInstall(t *testing.T) {
-	require.NoError(t, waitReady(context.Background(), 3*time.Minute), "the two writers' components roll out first")
+	require.NoError(t, cluster.WaitPlatformReady(context.Background(), k8s, 3*time.Minute), "the two writers' components roll out first")
 	ctx := open(t, "/", 8*time.Minute)
 	html(t, ctx)
 	screenshot(t, ctx, "dashboard", false)

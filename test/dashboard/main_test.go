@@ -20,20 +20,14 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/internal/install"
-	"github.com/openova-io/core/test/chartserver"
 	"github.com/openova-io/core/test/cluster"
-	"github.com/openova-io/core/test/testcatalog"
 )
 
 const kubectlPath = "/usr/bin/kubectl"
@@ -76,54 +70,12 @@ func runSuite(m *testing.M) (code int) {
 	if err := ensureChromium(); err != nil {
 		return fail(err)
 	}
-	var err error
-	if binDir, err = cluster.Build(); err != nil {
-		return fail(err)
-	}
-	if homeDir, err = os.MkdirTemp("", "openova-dashboard-home-"); err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(homeDir)
-	chartList, err := chartserver.Default()
+	env, err := cluster.StartPlatform(ctx, cluster.PlatformOptions{Catalog: "cli", Home: "openova-dashboard-home-"})
 	if err != nil {
 		return fail(err)
 	}
-	charts, err := chartserver.Serve(chartList...)
-	if err != nil {
-		return fail(err)
-	}
-	defer charts.Close()
-	cat, err := testcatalog.Render("cli", charts.URL)
-	if err != nil {
-		return fail(err)
-	}
-	charts.SetFile("catalog.yaml", cat)
-	catalogURL = charts.URL + "/catalog.yaml"
-
-	if kw, err = cluster.StartKwok(ctx, cluster.KwokOptions{Nodes: 2, Flux: true}); err != nil {
-		return fail(err)
-	}
-	defer func() {
-		if err := kw.Stop(code != 0); err != nil {
-			fmt.Fprintln(os.Stderr, "stop kwok cluster:", err)
-		}
-	}()
-	k8s = kw.Client
-	if err := install.Operator(ctx, k8s, cluster.TestVersion, 2*time.Minute, false); err != nil {
-		return fail(fmt.Errorf("install the operator manifests: %w", err))
-	}
-	if err := fakeFluxDeployments(ctx); err != nil {
-		return fail(err)
-	}
-	if _, err := kw.StartOperator(ctx, "openova-operator", "--leader-elect=false"); err != nil {
-		return fail(err)
-	}
-	if err := createPlatform(ctx); err != nil {
-		return fail(err)
-	}
-	if err := waitReady(ctx, 3*time.Minute); err != nil {
-		return fail(fmt.Errorf("platform acme with grafana: %w", err))
-	}
+	defer func() { env.Stop(code != 0) }()
+	kw, k8s, binDir, homeDir, catalogURL = env.Kwok, env.Client, env.BinDir, env.HomeDir, env.CatalogURL
 	if kubeconfig, err = canaryKubeconfig(ctx); err != nil {
 		return fail(err)
 	}
@@ -155,69 +107,8 @@ func ensureChromium() error {
 	return nil
 }
 
-// fakeFluxDeployments creates Deployments named like Flux's controllers in flux-system, as
-// a real installation has them (the real controllers run as local processes here).
-func fakeFluxDeployments(ctx context.Context) error {
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "flux-system"}}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	for _, name := range []string{"source-controller", "helm-controller"} {
-		one := int32(1)
-		labels := map[string]string{"app": name}
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "flux-system"},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: &one,
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "manager", Image: "ghcr.io/fluxcd/" + name}}},
-				},
-			},
-		}
-		if err := k8s.Create(ctx, d); err != nil {
-			return err
-		}
-	}
-	return install.WaitAvailable(ctx, k8s, "flux-system", "helm-controller", time.Minute)
-}
-
-// createPlatform creates the Platform acme the way bootstrap does: a server-side apply as
-// kubectl-openova, with the mandatory grafana and the test catalog.
-func createPlatform(ctx context.Context) error {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": openovav1alpha1.GroupVersion.String(), "kind": "Platform",
-		"metadata": map[string]any{"name": "acme", "namespace": openovav1alpha1.DefaultNamespace},
-		"spec": map[string]any{
-			"organization": map[string]any{"name": "acme", "domain": "acme.example.com"},
-			"catalog":      map[string]any{"url": catalogURL},
-			"components":   []any{map[string]any{"name": "grafana", "version": "0.1.0"}},
-		},
-	}}
-	return k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(install.FieldManager))
-}
-
 func getPlatform(ctx context.Context) (*openovav1alpha1.Platform, error) {
-	p := &openovav1alpha1.Platform{}
-	return p, k8s.Get(ctx, client.ObjectKey{Namespace: openovav1alpha1.DefaultNamespace, Name: "acme"}, p)
-}
-
-// waitReady waits until the Platform is Ready with no alert and its status is current.
-func waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		p, err := getPlatform(ctx)
-		if err == nil && p.Status.Phase == openovav1alpha1.PhaseReady && p.Status.ObservedGeneration == p.Generation && len(p.Status.Alerts) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("not Ready after %s: %+v", timeout, p.Status)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	return cluster.GetPlatform(ctx, k8s)
 }
 
 // canaryKubeconfig writes the cluster's kubeconfig with a second user holding a canary
