@@ -41,8 +41,8 @@ type Options struct {
 	// Out receives progress and Terraform's output, with credentials redacted (the CLI
 	// passes stderr); nil discards.
 	Out io.Writer
-	// Kubernetes runs the phases after the clusters exist: Flux and the operator in every
-	// region, the Platform in the primary one, the report with the service URLs. Without
+	// Kubernetes runs the phases after the clusters exist: Flux and the operator in the
+	// primary region, a standby's credential and the Platform in the primary, the report with the service URLs. Without
 	// it (and without Hooks) those phases are skipped and the report is DefaultReport.
 	Kubernetes *Kubernetes
 	// Hooks replace the Kubernetes phases one by one (tests use them).

@@ -35,8 +35,8 @@ func regionNames(regions []openovav1alpha1.Region) string {
 
 // Kubernetes is what the phases after the clusters exist need: the catalog and the
 // platform's first component set, and how to install Flux and the operator. With it, Run
-// installs Flux and the operator in every region, creates the Platform in the primary one
-// and reports the service URLs (Hooks, when set, replace those phases; tests use them).
+// installs Flux and the operator in the primary region (a standby gets neither), stores a
+// standby's credential and creates the Platform in the primary, and reports the service URLs (Hooks, when set, replace those phases; tests use them).
 type Kubernetes struct {
 	// Catalog is the catalog the component set was resolved against.
 	Catalog *catalog.Catalog

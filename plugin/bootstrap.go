@@ -154,8 +154,9 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 	return out
 }
 
-// Run reads the configuration, confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
-// region, the Platform and the report.
+// Run reads the configuration, confirms (also the removal of a region), then runs
+// bootstrap.Run: Terraform, then Flux and the operator in the primary region, a standby's
+// credential, the Platform and the report.
 func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if err := o.configure(ctx); err != nil {
 		return err
