@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -141,6 +143,23 @@ func TestBootstrapAddsAndRemovesARegion(t *testing.T) {
 	r = kubectlOpenova(t, primaryKubeconfig, "status", "--check")
 	assert.Equal(t, 4, r.code)
 	assert.Contains(t, r.stderr, "the operator has not reported on region hel1 yet")
+	// Standing in for the operator (not running here: kwok fakes its pod), a Component of
+	// the first entry with its status in both regions: components shows a column each.
+	first := p.Spec.Components[0]
+	comp := &openovav1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Name: first.Name, Namespace: "openova-system", Labels: map[string]string{openovav1alpha1.PlatformLabel: "duo"}},
+		Spec: openovav1alpha1.ComponentSpec{Version: first.Version, Category: "mandatory", TargetNamespace: first.Name,
+			Regions: []openovav1alpha1.ComponentRegion{{Name: "hel1", Role: openovav1alpha1.RegionStandby}, {Name: "fsn1", Role: openovav1alpha1.RegionPrimary}}},
+	}
+	require.NoError(t, primary.Create(ctx, comp))
+	comp.Status = openovav1alpha1.ComponentStatus{Version: first.Version, Health: "Progressing", ObservedGeneration: comp.Generation,
+		Regions: []openovav1alpha1.RegionStatus{{Name: "hel1", Health: "Progressing"}, {Name: "fsn1", Version: first.Version, Health: "Healthy"}}}
+	require.NoError(t, primary.Status().Update(ctx, comp))
+	r = kubectlOpenova(t, primaryKubeconfig, "components")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `NAME +VERSION +FSN1 +HEL1 +UPGRADE`, r.stdout)
+	assert.Regexp(t, first.Name+` +`+regexp.QuoteMeta(first.Version)+` +`+regexp.QuoteMeta(first.Version)+` Healthy +- Progressing`, r.stdout)
+
 	// Rotation through the CLI: the Secret is rewritten, checked against the standby.
 	rotated := filepath.Join(dir, "hel1.yaml")
 	require.NoError(t, os.WriteFile(rotated, secret.Data["value"], 0o600))
