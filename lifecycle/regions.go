@@ -34,14 +34,9 @@ func boolRank(b bool) int {
 	return 0
 }
 
-// placedIn reports whether a Component is delivered to region: the regions of its
-// spec.regions, which the operator fills from the catalog's placement. A Component the
-// operator has not placed yet (no object, or no spec.regions) counts as placed in every
-// region, the catalog's default placement.
+// placedIn reports whether a Component is delivered to region: one of the regions of its
+// spec.regions, which the operator fills from the catalog's placement.
 func placedIn(obj *openovav1alpha1.Component, region string) bool {
-	if obj == nil || len(obj.Spec.Regions) == 0 {
-		return true
-	}
 	for _, r := range obj.Spec.Regions {
 		if r.Name == region {
 			return true
@@ -51,19 +46,22 @@ func placedIn(obj *openovav1alpha1.Component, region string) bool {
 }
 
 // regionStatuses returns a component's status in each region it is placed in, in the
-// order of regions; a region the operator has not reported on is Unknown there.
+// order of regions; a region the operator has not reported on is Unknown there. A
+// Component without spec.regions (not created yet, or by an operator that does not place
+// components in regions) has none: its overall health stands for it.
 func regionStatuses(obj *openovav1alpha1.Component, regions []openovav1alpha1.Region) []openovav1alpha1.RegionStatus {
+	if obj == nil || len(obj.Spec.Regions) == 0 {
+		return nil
+	}
 	var out []openovav1alpha1.RegionStatus
 	for _, r := range regions {
 		if !placedIn(obj, r.Name) {
 			continue
 		}
 		rs := openovav1alpha1.RegionStatus{Name: r.Name, Health: openovav1alpha1.HealthUnknown}
-		if obj != nil {
-			for _, s := range obj.Status.Regions {
-				if s.Name == r.Name {
-					rs = s
-				}
+		for _, s := range obj.Status.Regions {
+			if s.Name == r.Name {
+				rs = s
 			}
 		}
 		if rs.Health == "" {

@@ -133,6 +133,17 @@ func TestTwoRegionsHealthNeedsEveryRegion(t *testing.T) {
 	assert.False(t, sv.Healthy)
 	assert.Contains(t, sv.Problems, "the operator has not reported on region hel1 yet")
 
+	// A Component the operator placed in no region (one that does not know regions) is
+	// judged by its overall health, and counted in no region.
+	p = twoRegions(aiHubPlatform())
+	pv = viewOf(p, nil)
+	pv.Objects["grafana"].Spec.Regions, pv.Objects["grafana"].Status.Regions = nil, nil
+	state, _ := pv.Entry("grafana")
+	assert.Nil(t, state.Regions)
+	assert.True(t, state.Delivered())
+	assert.Equal(t, int32(4), pv.RegionStates()[0].ComponentCount)
+	assert.True(t, NewStatusView(pv).Healthy)
+
 	// One region: no region data at all (the one-region goldens stay as they were).
 	one := aiHubPlatform()
 	one.Spec.Regions = []openovav1alpha1.Region{{Name: "fsn1", Role: openovav1alpha1.RegionPrimary}}
