@@ -30,7 +30,6 @@ var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdUninstall,
 	NewCmdUpgrade,
 	NewCmdStatus,
-	NewCmdRegion,
 	NewCmdCheck,
 	NewCmdDashboard,
 	NewCmdVersion,
