@@ -66,13 +66,16 @@ var clusterSeq atomic.Int64
 
 // kwokctlConfig makes every component of the cluster listen on loopback only (kwokctl's
 // default is 0.0.0.0), and the API server authenticate and authorize (RBAC) every request,
-// so the operator and Flux run with what their ServiceAccounts are granted.
+// so the operator and Flux run with what their ServiceAccounts are granted. It sets etcd's
+// peer port (%d): kwokctl would pick the first unused one counting down from 32767, the
+// same port for two clusters created at once, and one etcd would not start.
 const kwokctlConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
   bindAddress: 127.0.0.1
   securePort: true
   kubeAuthorization: true
+  etcdPeerPort: %d
 `
 
 // StartKwok creates a kwok cluster (binary runtime: real kube-apiserver, etcd,
@@ -109,15 +112,15 @@ func StartKwok(ctx context.Context, opts KwokOptions) (k *Kwok, err error) {
 			_ = k.Stop(true)
 		}
 	}()
-	config := filepath.Join(logDir, "kwokctl.yaml")
-	if err := os.WriteFile(config, []byte(kwokctlConfig), 0o644); err != nil {
-		return nil, err
-	}
-	ports := make([]int, 5)
+	ports := make([]int, 6)
 	for i := range ports {
 		if ports[i], err = FreePort(); err != nil {
 			return nil, err
 		}
+	}
+	config := filepath.Join(logDir, "kwokctl.yaml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(kwokctlConfig, ports[5])), 0o644); err != nil {
+		return nil, err
 	}
 	args := []string{"--config", config, "create", "cluster", "--name", opts.Name, "--runtime", "binary",
 		"--kube-apiserver-port", strconv.Itoa(ports[0]),

@@ -52,11 +52,11 @@ const PlatformNamespace = openovav1alpha1.DefaultNamespace
 
 // StartPlatform starts the shared platform. Stop it with Stop; on an error everything
 // started so far is stopped.
-func StartPlatform(ctx context.Context, opts PlatformOptions) (p *Platform, err error) {
+func StartPlatform(ctx context.Context, opts PlatformOptions) (_ *Platform, err error) {
 	if opts.Nodes == 0 {
 		opts.Nodes = 2
 	}
-	p = &Platform{}
+	p := &Platform{}
 	defer func() {
 		if err != nil {
 			p.Stop(true)
