@@ -177,36 +177,7 @@ func (s *Server) routes() http.Handler {
 // most about four a second: Terraform prints fast), in the dashboard's protocol, so the
 // dashboard's app.js drives the live parts.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	ch, done := s.notify.subscribe()
-	defer done()
-	fmt.Fprintf(w, "retry: 2000\nevent: hello\ndata: %d\n\n", s.notify.revision())
-	flusher.Flush()
-	keepalive := time.NewTicker(20 * time.Second)
-	defer keepalive.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-ch:
-			fmt.Fprintf(w, "event: update\ndata: %d\n\n", s.notify.revision())
-		case <-keepalive.C:
-			fmt.Fprint(w, ": keepalive\n\n")
-		}
-		flusher.Flush()
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	dashboard.ServeEvents(w, r, s.notify.subscribe, s.notify.revision, 250*time.Millisecond)
 }
 
 // notifier counts changes and tells the subscribers (coalescing).

@@ -146,9 +146,16 @@ func (s *Server) routes() http.Handler {
 }
 
 // events streams a server-sent event "update" after every change the watch sees; the pages
-// then re-render their live parts from the cache. A comment line every 20 seconds keeps
-// the stream open through idle periods.
+// then re-render their live parts from the cache.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	ServeEvents(w, r, s.opts.Watch.Subscribe, s.opts.Watch.Revision, 0)
+}
+
+// ServeEvents streams the protocol app.js speaks: "hello" with the current revision, then
+// "update" with the revision after each notification of subscribe, at most one per pace
+// (0: as they come), and a comment line every 20 seconds to keep the stream open through
+// idle periods.
+func ServeEvents(w http.ResponseWriter, r *http.Request, subscribe func() (<-chan struct{}, func()), revision func() uint64, pace time.Duration) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
@@ -157,9 +164,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
-	ch, done := s.opts.Watch.Subscribe()
+	ch, done := subscribe()
 	defer done()
-	fmt.Fprintf(w, "retry: 2000\nevent: hello\ndata: %d\n\n", s.opts.Watch.Revision())
+	fmt.Fprintf(w, "retry: 2000\nevent: hello\ndata: %d\n\n", revision())
 	flusher.Flush()
 	keepalive := time.NewTicker(20 * time.Second)
 	defer keepalive.Stop()
@@ -168,10 +175,17 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-ch:
-			fmt.Fprintf(w, "event: update\ndata: %d\n\n", s.opts.Watch.Revision())
+			fmt.Fprintf(w, "event: update\ndata: %d\n\n", revision())
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keepalive\n\n")
 		}
 		flusher.Flush()
+		if pace > 0 {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(pace):
+			}
+		}
 	}
 }
