@@ -151,7 +151,7 @@ func (r *ComponentReconciler) setReadiness(c *openovav1alpha1.Component, h compo
 // workloads (kstatus), read directly from the API server every WorkloadInterval: the operator
 // does not cache Deployments cluster-wide for the few it watches.
 func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
-	if len(c.Spec.Workloads) == 0 && c.Spec.ProvidedBy != "" {
+	if watchesNodes(c) {
 		return r.reconcileNodes(ctx, c)
 	}
 	if len(c.Spec.Workloads) == 0 {
@@ -196,6 +196,12 @@ func (r *ComponentReconciler) reconcileWorkloads(ctx context.Context, c *openova
 	r.setHealth(c, openovav1alpha1.HealthHealthy, openovav1alpha1.HealthyReason,
 		fmt.Sprintf("%s %s is running (installed by %s)", c.Name, c.Spec.Version, by))
 	return ctrl.Result{RequeueAfter: r.WorkloadInterval}, nil
+}
+
+// watchesNodes reports whether c is a component the cluster provides with no workloads to
+// watch: its health is the nodes', and it claims no version.
+func watchesNodes(c *openovav1alpha1.Component) bool {
+	return c.Spec.ProvidedBy != "" && len(c.Spec.Workloads) == 0
 }
 
 // reconcileNodes reports the health of a component the cluster provides with nothing to

@@ -225,8 +225,7 @@ func summarizeEntry(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Comp
 	}
 	// A component the cluster provides with nothing to watch runs no version the operator
 	// can see; healthy is all it can be.
-	unversioned := c.Spec.ProvidedBy != "" && len(c.Spec.Workloads) == 0
-	if cond.Status == metav1.ConditionTrue && (c.Status.Version == e.Version || unversioned) && c.Status.Health == openovav1alpha1.HealthHealthy {
+	if cond.Status == metav1.ConditionTrue && (c.Status.Version == e.Version || watchesNodes(c)) && c.Status.Health == openovav1alpha1.HealthHealthy {
 		sum.Ready = true
 		return sum
 	}
