@@ -102,20 +102,43 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 // without a change; its reason is the terminal reason.
 const stalledCondition = "Stalled"
 
-// PlatformFailure returns why the Platform cannot deliver the spec of generation (or a
-// later one), as its status says for that generation: Stalled=True, or phase Failed with
-// Ready=False; nil when its status describes an older spec or no terminal problem.
-func PlatformFailure(p *openovav1alpha1.Platform, generation int64) *UnhealthyError {
+// entryProblemReasons are the reasons the operator gives an entry it will not deliver
+// until the entry changes (the Platform's status.components[].reason).
+var entryProblemReasons = map[string]bool{
+	openovav1alpha1.UnknownComponentReason:  true,
+	openovav1alpha1.UnknownVersionReason:    true,
+	openovav1alpha1.InvalidEntryReason:      true,
+	openovav1alpha1.InvalidValuesReason:     true,
+	openovav1alpha1.ComponentConflictReason: true,
+}
+
+// PlatformFailure returns why the Platform cannot deliver the targets of the spec of
+// generation (or a later one), as its status says for that generation: a problem of the
+// whole platform (Phase Failed with Ready=False and a reason that is no entry's, such as
+// an unreachable catalog or a violated constraint), or a problem of a target's own entry
+// (unknown component or version, invalid entry, conflict). A problem of a component that
+// is not a target (another component's rolled-back upgrade) does not stop the targets, so
+// it is not theirs to report; a target's own Component is read by Evaluate. nil when the
+// status describes an older spec or nothing stops the targets.
+func PlatformFailure(p *openovav1alpha1.Platform, generation int64, targets []Target) *UnhealthyError {
 	st := p.Status
 	if st.ObservedGeneration < generation || st.ObservedGeneration < p.Generation {
 		return nil
 	}
-	cond := meta.FindStatusCondition(st.Conditions, stalledCondition)
-	if cond == nil || cond.Status != metav1.ConditionTrue {
-		cond = meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
-		if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse {
-			return nil
+	for _, t := range targets {
+		if t.Remove {
+			continue
 		}
+		for _, sum := range st.Components {
+			if sum.Name == t.Name && entryProblemReasons[sum.Reason] {
+				return &UnhealthyError{Component: t.Name, Reason: sum.Reason,
+					Message: fmt.Sprintf("platform %s cannot deliver %s (%s): %s", p.Name, t.Name, sum.Reason, sum.Message)}
+			}
+		}
+	}
+	cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
+	if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse || entryProblemReasons[cond.Reason] {
+		return nil
 	}
 	return &UnhealthyError{Reason: cond.Reason,
 		Message: fmt.Sprintf("platform %s cannot be delivered (%s): %s", p.Name, cond.Reason, cond.Message)}
@@ -159,11 +182,7 @@ func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Durati
 	var pending []string
 	failures := 0
 	for {
-		objs, err := w.poll(ctx)
-		var failed *UnhealthyError
-		if errors.As(err, &failed) {
-			return err
-		}
+		p, objs, err := w.poll(ctx)
 		if err != nil && ctx.Err() == nil {
 			// A long wait rides out a few failed polls (an API server restarting).
 			if failures++; failures >= maxPollFailures {
@@ -191,6 +210,9 @@ func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Durati
 			if len(pending) == 0 {
 				return nil
 			}
+			if failed := PlatformFailure(p, w.Generation, targets); failed != nil {
+				return failed
+			}
 			if w.OnPending != nil {
 				w.OnPending(pending)
 			}
@@ -206,15 +228,12 @@ func (w *Waiter) Wait(ctx context.Context, targets []Target, timeout time.Durati
 	}
 }
 
-// poll reads the Components, and the Platform for a terminal problem (as an
-// *UnhealthyError).
-func (w *Waiter) poll(ctx context.Context) (map[string]*openovav1alpha1.Component, error) {
+// poll reads the Platform and its Components.
+func (w *Waiter) poll(ctx context.Context) (*openovav1alpha1.Platform, map[string]*openovav1alpha1.Component, error) {
 	p := &openovav1alpha1.Platform{}
 	if err := w.Client.Get(ctx, client.ObjectKey{Namespace: w.Namespace, Name: w.Platform}, p); err != nil {
-		return nil, ClusterError(err)
+		return nil, nil, ClusterError(err)
 	}
-	if failed := PlatformFailure(p, w.Generation); failed != nil {
-		return nil, failed
-	}
-	return ListComponents(ctx, w.Client, w.Namespace, w.Platform)
+	objs, err := ListComponents(ctx, w.Client, w.Namespace, w.Platform)
+	return p, objs, err
 }
