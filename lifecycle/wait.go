@@ -61,13 +61,6 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 	if comp.Spec.Version != t.Version {
 		return TargetState{State: fmt.Sprintf("at %s, not yet updated by the operator", comp.Spec.Version)}
 	}
-	if stalled := meta.FindStatusCondition(st.Conditions, stalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue && st.ObservedGeneration == comp.Generation {
-		msg := stalled.Message
-		if msg == "" {
-			msg = fmt.Sprintf("%s %s cannot be delivered (%s)", t.Name, t.Version, stalled.Reason)
-		}
-		return TargetState{Failed: &UnhealthyError{Component: t.Name, Reason: stalled.Reason, Message: msg}, State: "stalled (" + stalled.Reason + ")"}
-	}
 	if st.FailedVersion == t.Version {
 		failed := &UnhealthyError{Component: t.Name, Reason: openovav1alpha1.UpgradeRolledBackReason,
 			Message: fmt.Sprintf("the upgrade of %s to %s failed", t.Name, t.Version)}
@@ -75,6 +68,13 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 			failed.Reason, failed.Message = cond.Reason, cond.Message
 		}
 		return TargetState{Failed: failed, State: "upgrade failed"}
+	}
+	if stalled := meta.FindStatusCondition(st.Conditions, stalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue && st.ObservedGeneration == comp.Generation {
+		msg := stalled.Message
+		if msg == "" {
+			msg = fmt.Sprintf("%s %s cannot be delivered (%s)", t.Name, t.Version, stalled.Reason)
+		}
+		return TargetState{Failed: &UnhealthyError{Component: t.Name, Reason: stalled.Reason, Message: msg}, State: "stalled (" + stalled.Reason + ")"}
 	}
 	health := st.Health
 	if health == "" {
