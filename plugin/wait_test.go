@@ -116,6 +116,8 @@ func TestWaitEndsOnATerminalProblem(t *testing.T) {
 	failedPlatform := &openovav1alpha1.Platform{
 		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "openova-system", Generation: 7},
 		Status: openovav1alpha1.PlatformStatus{Phase: openovav1alpha1.PhaseFailed, ObservedGeneration: 7,
+			Components: []openovav1alpha1.ComponentSummary{{Name: "grafana", Reason: openovav1alpha1.UnknownVersionReason,
+				Message: "grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"}},
 			Conditions: []metav1.Condition{{Type: openovav1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: openovav1alpha1.UnknownVersionReason,
 				Message: "grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"}}},
 	}
@@ -132,7 +134,7 @@ func TestWaitEndsOnATerminalProblem(t *testing.T) {
 		message  string
 	}{
 		{"platform failed for the written generation", failedPlatform, component("grafana", "11.3.0", "11.3.0", "Healthy", "", ""),
-			openovav1alpha1.UnknownVersionReason, "platform acme cannot be delivered (UnknownVersion): grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"},
+			openovav1alpha1.UnknownVersionReason, "platform acme cannot deliver grafana (UnknownVersion): grafana has no version 11.4.0 in the catalog (known: [11.3.0 11.2.0])"},
 		{"component stalled", nil, stalled, "InstallFailed", "Helm install failed for release monitoring/grafana: chart not found"},
 	}
 	for _, tt := range tests {
