@@ -39,6 +39,8 @@ const (
 	// partLabel on a HelmRelease or applied object names the part of the component it
 	// delivers.
 	partLabel = "openova.io/part"
+	// regionLabel on a HelmRelease names the region it delivers to (two-region platforms).
+	regionLabel = "openova.io/region"
 	// releaseInterval is how often Flux re-checks a release for drift.
 	releaseInterval = 10 * time.Minute
 	// repositoryInterval is how often Flux re-reads a chart repository's index.

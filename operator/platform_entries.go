@@ -181,6 +181,7 @@ func desiredComponent(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openo
 			Values:          e.Values,
 			NotBefore:       e.NotBefore,
 			Endpoints:       endpoints,
+			Regions:         componentRegions(p, comp.Placement),
 		},
 	}
 	if upgrade != nil {
