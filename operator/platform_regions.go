@@ -24,7 +24,7 @@ type regionsOutcome struct {
 func summarizeRegions(p *openovav1alpha1.Platform, owned map[string]*openovav1alpha1.Component, prevAlerts map[string]openovav1alpha1.Alert, now metav1.Time) regionsOutcome {
 	st := &p.Status
 	out := regionsOutcome{unknown: map[string]int{}}
-	if len(p.Spec.Regions) < 2 {
+	if !regional(p) {
 		st.Regions = nil
 		return out
 	}

@@ -22,12 +22,19 @@ const (
 	WaitingForStandbyReason = "WaitingForStandby"
 )
 
+// regional reports whether p delivers per region: it has two regions, or had two (its
+// status still reports regions) and one was removed — then the primary keeps its
+// <name>-<region> releases rather than reinstalling them under the one-region names.
+func regional(p *openovav1alpha1.Platform) bool {
+	return len(p.Spec.Regions) >= 2 || len(p.Spec.Regions) == 1 && len(p.Status.Regions) > 0
+}
+
 // componentRegions is where a component of placement is delivered on p: nothing on a
 // one-region platform (the operator's own cluster, today's behaviour); on two regions the
 // standby first, then the primary (the upgrade order), or the primary alone for placement
 // primary.
 func componentRegions(p *openovav1alpha1.Platform, placement catalog.Placement) []openovav1alpha1.ComponentRegion {
-	if len(p.Spec.Regions) < 2 {
+	if !regional(p) {
 		return nil
 	}
 	var standby, primary []openovav1alpha1.ComponentRegion
