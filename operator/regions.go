@@ -245,9 +245,3 @@ func findRegionStatus(rs []openovav1alpha1.RegionStatus, name string) *openovav1
 	}
 	return nil
 }
-
-// regionUnreachable reports whether a region status says its API server was unreachable.
-func regionUnreachable(c *openovav1alpha1.Component, region string) bool {
-	rs := findRegionStatus(c.Status.Regions, region)
-	return rs != nil && rs.Health == openovav1alpha1.HealthUnknown && strings.Contains(rs.Message, "unreachable")
-}

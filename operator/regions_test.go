@@ -48,7 +48,7 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	assert.True(t, apierrors.IsNotFound(err), "no one-region release on two regions")
 	playFluxDeployed(t, standby)
 	playFluxDeployed(t, primary)
-	c = waitComponent(t, ns, "base", "healthy in both", func(c *openovav1alpha1.Component) bool {
+	waitComponent(t, ns, "base", "healthy in both", func(c *openovav1alpha1.Component) bool {
 		return c.Status.Health == openovav1alpha1.HealthHealthy && c.Status.Version == "1.0.0" && len(c.Status.Regions) == 2 &&
 			c.Status.Regions[0].Health == openovav1alpha1.HealthHealthy && c.Status.Regions[1].Health == openovav1alpha1.HealthHealthy
 	})

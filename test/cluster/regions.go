@@ -16,7 +16,6 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/install"
-	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/test/chartserver"
 	"github.com/openova-io/core/test/testcatalog"
 )
@@ -25,6 +24,10 @@ import (
 const (
 	PrimaryRegion = "fsn1"
 	StandbyRegion = "hel1"
+	// StandbySecret holds the standby's kubeconfig in the primary, named and keyed as
+	// bootstrap writes it (lifecycle.RegionSecretName, key "value"; test/cluster cannot
+	// import lifecycle, whose tests import test/cluster).
+	StandbySecret = PlatformName + "-" + StandbyRegion + "-kubeconfig"
 )
 
 // Regions is a local two-region platform: the primary a kwok cluster with the real Flux
@@ -93,8 +96,9 @@ func StartRegions(ctx context.Context, opts RegionsOptions) (_ *Regions, err err
 	if err != nil {
 		return nil, err
 	}
-	if err := lifecycle.WriteRegionSecret(ctx, r.Client, PlatformNamespace, PlatformName, StandbyRegion, kubeconfig); err != nil {
-		return nil, err
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: PlatformNamespace, Name: StandbySecret}, Data: map[string][]byte{"value": kubeconfig}}
+	if err := r.Client.Create(ctx, secret); err != nil {
+		return nil, fmt.Errorf("the standby's kubeconfig Secret: %w", err)
 	}
 	args := append([]string{"--leader-elect=false"}, opts.OperatorArgs...)
 	if _, err := r.Primary.StartOperator(ctx, "openova-operator", args...); err != nil {
@@ -143,7 +147,7 @@ func (r *Regions) applyPlatform(ctx context.Context, entries []openovav1alpha1.P
 			"regions": []any{
 				map[string]any{"name": PrimaryRegion, "role": "primary"},
 				map[string]any{"name": StandbyRegion, "role": "standby", "kubeConfig": map[string]any{"secretRef": map[string]any{
-					"name": lifecycle.RegionSecretName(PlatformName, StandbyRegion), "key": lifecycle.KubeconfigSecretKey}}},
+					"name": StandbySecret, "key": "value"}}},
 			},
 		},
 	}}

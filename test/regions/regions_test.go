@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/lifecycle"
 	"github.com/openova-io/core/operator"
 	"github.com/openova-io/core/test/cluster"
 )
@@ -37,6 +38,7 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 		t.Skip("starts two kwok clusters")
 	}
 	ctx := context.Background()
+	require.Equal(t, lifecycle.RegionSecretName(cluster.PlatformName, standby), cluster.StandbySecret, "the Secret bootstrap writes")
 	r, err := cluster.StartRegions(ctx, cluster.RegionsOptions{
 		Catalog:      "regions",
 		OperatorArgs: []string{"--region-probe-interval=" + probe.String(), "--region-timeout=2s"},
