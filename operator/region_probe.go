@@ -41,8 +41,9 @@ type RegionProber struct {
 	Timeout  time.Duration
 	Now      func() time.Time
 
-	mu     sync.Mutex
-	states map[string]regionState
+	mu      sync.Mutex
+	states  map[string]regionState
+	probing map[string]bool
 }
 
 func (p *RegionProber) defaults() {
@@ -68,16 +69,20 @@ func (p *RegionProber) State(ctx context.Context, namespace string, reg openovav
 	p.defaults()
 	key := namespace + "/" + reg.KubeConfig.SecretRef.Name + "/" + reg.KubeConfig.SecretRef.Key
 	st, ok := p.states[key]
-	p.mu.Unlock()
-	if ok && p.Now().Sub(st.At) < p.Interval {
+	// One probe per region at a time: the other reconciles take the last answer.
+	if ok && (p.Now().Sub(st.At) < p.Interval || p.probing[key]) {
+		p.mu.Unlock()
 		return st
 	}
+	if p.probing == nil {
+		p.probing, p.states = map[string]bool{}, map[string]regionState{}
+	}
+	p.probing[key] = true
+	p.mu.Unlock()
 	st = p.probe(ctx, namespace, reg)
 	p.mu.Lock()
-	if p.states == nil {
-		p.states = map[string]regionState{}
-	}
 	p.states[key] = st
+	delete(p.probing, key)
 	p.mu.Unlock()
 	return st
 }

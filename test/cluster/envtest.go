@@ -3,7 +3,6 @@ package cluster
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -21,6 +20,8 @@ type EnvtestOptions struct {
 	// AuditLog, when set, writes the API server's audit log (every write, metadata level)
 	// to this file, so tests can count the writes a controller makes.
 	AuditLog string
+	// AuditReads records reads too (every request, metadata level), to count them.
+	AuditReads bool
 }
 
 // Envtest is a running envtest control plane (kube-apiserver and etcd).
@@ -56,8 +57,12 @@ func StartEnvtest(opts EnvtestOptions) (*Envtest, error) {
 		ControlPlaneStartTimeout: 2 * time.Minute,
 	}
 	if opts.AuditLog != "" {
-		policy := filepath.Join(filepath.Dir(opts.AuditLog), "audit-policy.yaml")
-		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+		policy := opts.AuditLog + ".policy.yaml"
+		text := auditPolicy
+		if opts.AuditReads {
+			text = auditEverything
+		}
+		if err := os.WriteFile(policy, []byte(text), 0o600); err != nil {
 			return nil, err
 		}
 		api := env.ControlPlane.GetAPIServer()
@@ -99,6 +104,14 @@ rules:
 - level: Metadata
   verbs: ["create", "update", "patch", "delete", "deletecollection"]
 - level: None
+`
+
+// auditEverything records every request at the metadata level.
+const auditEverything = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
 `
 
 // ProjectCRDs returns the openova.io CRDs embedded in package manifests.
