@@ -92,7 +92,7 @@ func printableUTF8(b string) bool {
 	return true
 }
 
-func (p *fastParser) fail() bool { p.bad = true; return false }
+func (p *fastParser) fail() { p.bad = true }
 
 // peek returns the index of the next line at or after p.i that is neither blank nor a
 // comment, or -1.
@@ -147,7 +147,7 @@ func splitKey(t string) (key, rest string, ok bool) {
 		if c == ':' && (i+1 == len(t) || t[i+1] == ' ') {
 			break
 		}
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/')) {
+		if !keyByte(c, i == 0) {
 			return "", "", false
 		}
 	}
@@ -155,6 +155,18 @@ func splitKey(t string) (key, rest string, ok bool) {
 		return "", "", false
 	}
 	return t[:i], strings.TrimLeft(t[i+1:], " "), true
+}
+
+// keyByte reports whether c may stand in a plain key: a letter, or after the first byte
+// also a digit, '-', '_', '.' or '/'.
+func keyByte(c byte, first bool) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		return true
+	case first:
+		return false
+	}
+	return c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
 }
 
 // specialWord reports words YAML 1.1 reads as booleans or null (in any case).
@@ -226,7 +238,7 @@ func (p *fastParser) mapItem(ind int, field func(key string, ind int, rest strin
 }
 
 // strItem reads a sequence item that is a string.
-func (p *fastParser) strItem(ind, parent int, out *[]string) bool {
+func (p *fastParser) strItem(parent int, out *[]string) bool {
 	t := p.lines[p.i].text // seq rewrote this line and left p.i on it
 	if _, _, isKey := splitKey(t); isKey {
 		return false

@@ -41,7 +41,7 @@ func (p *fastParser) componentField(fc *fileComponent, key string, ind int, rest
 			return ok
 		})
 	case "endpoints":
-		return p.seq(ind, rest, func(ci, parent int) bool { return p.strItem(ci, parent, &fc.Endpoints) })
+		return p.seq(ind, rest, func(_, parent int) bool { return p.strItem(parent, &fc.Endpoints) })
 	case "services":
 		ci, ok := p.nested(ind, rest, false)
 		if !ok {

@@ -118,7 +118,7 @@ func TestFastDecodeScalars(t *testing.T) {
 		{"anchor", "description: &a x\n", false},
 		{"tab", "description: a\tb\n", false},
 		{"duplicate", "description: a\ndescription: b\n", false},
-		{"unknown field", "descripton: a\n", false},
+		{"unknown field", "summary: a\n", false},
 		{"escape", "description: \"\\x41\"\n", false},
 		{"keep chomping", "description: |+\n  a\n", false},
 		{"more indented folded", "description: >\n  a\n    b\n", false},
