@@ -88,6 +88,9 @@ func Listen(opts Options) (*Server, error) {
 // Loopback reports whether the server listens on a loopback address only.
 func (s *Server) Loopback() bool { return s.addr.IP.IsLoopback() }
 
+// TCPAddr is the address listened on.
+func (s *Server) TCPAddr() *net.TCPAddr { return s.addr }
+
 // Addr is the address listened on, host:port.
 func (s *Server) Addr() string { return s.addr.String() }
 

@@ -106,8 +106,8 @@ func (o *DashboardOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return WithCode(ExitFailure, err)
 	}
-	if !srv.Loopback() {
-		fmt.Fprintf(o.ErrOut, "Warning: the dashboard listens on %s, which other machines may reach; whoever has the URL below acts on platform %s with your credentials.\n", srv.Addr(), p.Name)
+	if w := offLoopbackWarning(srv.TCPAddr(), p.Name); w != "" {
+		fmt.Fprintln(o.ErrOut, w)
 	}
 	fmt.Fprintf(o.ErrOut, "Dashboard of platform %s: %s\n", p.Name, srv.URL())
 	fmt.Fprintln(o.ErrOut, "The URL carries a secret token for this run; keep it to yourself. Press Ctrl-C to stop.")
@@ -124,6 +124,15 @@ func (o *DashboardOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintln(o.ErrOut, "Dashboard stopped.")
 	return nil
+}
+
+// offLoopbackWarning is the warning printed when the dashboard listens on addr, empty on
+// loopback.
+func offLoopbackWarning(addr *net.TCPAddr, platform string) string {
+	if addr.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("Warning: the dashboard listens on %s, which other machines may reach; whoever has the URL below acts on platform %s with your credentials.", addr, platform)
 }
 
 // contextName is the kubeconfig context in use (its name only: nothing of its credentials).
