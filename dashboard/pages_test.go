@@ -28,8 +28,7 @@ func TestTemplatesParse(t *testing.T) {
 type staticSource struct{ st *State }
 
 func (s staticSource) Snapshot(context.Context) (*State, error) { return s.st, nil }
-func (staticSource) Subscribe() (<-chan struct{}, func())       { return make(chan struct{}), func() {} }
-func (staticSource) Revision() uint64                           { return 1 }
+func (staticSource) Notifier() *Notifier                        { return &Notifier{} }
 
 func samplePlatform() *State {
 	since := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
