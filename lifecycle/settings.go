@@ -34,7 +34,9 @@ func SettingsOf(p *openovav1alpha1.Platform) Settings {
 // settings another field manager owns are a *ConflictError (unless opts.Force).
 func ApplySettings(ctx context.Context, c client.Client, live *openovav1alpha1.Platform, s Settings, opts ApplyOptions) (*openovav1alpha1.Platform, error) {
 	return writePlatform(ctx, c, live, opts, platformWrite{
-		build: func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error) { return buildSettingsApply(live, s) },
+		build: func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error) {
+			return buildSettingsApply(live, s)
+		},
 		same: func(fresh, live *openovav1alpha1.Platform) bool {
 			return equality.Semantic.DeepEqual(SettingsOf(fresh), SettingsOf(live))
 		},

@@ -181,12 +181,12 @@ func startDashboard() (stop func() error, err error) {
 		select {
 		case err := <-done:
 			if err != nil {
-				return fmt.Errorf("after Ctrl-C: %v\n%s", err, logBuf.String())
+				return fmt.Errorf("after Ctrl-C: %w\n%s", err, logBuf.String())
 			}
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("still running 10 s after Ctrl-C:\n%s", logBuf.String())
+			killed := <-done
+			return fmt.Errorf("still running 10 s after Ctrl-C (killed: %v):\n%s", killed, logBuf.String())
 		}
 		if !strings.Contains(logBuf.String(), "Dashboard stopped.") {
 			return fmt.Errorf("no \"Dashboard stopped.\":\n%s", logBuf.String())

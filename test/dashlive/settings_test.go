@@ -85,7 +85,7 @@ func TestSettingsChangedSinceYouLooked(t *testing.T) {
 	for _, m := range p.ManagedFields {
 		if m.Manager == lifecycle.FieldManager {
 			ours = append(ours, string(m.Operation))
-			assert.True(t, strings.Contains(string(m.FieldsV1.Raw), "maintenanceWindow"), "kubectl-openova owns the window")
+			assert.True(t, strings.Contains(m.FieldsV1.GetRawString(), "maintenanceWindow"), "kubectl-openova owns the window")
 		}
 	}
 	assert.Equal(t, []string{"Apply"}, ours, "the settings are a server-side apply of kubectl-openova")
