@@ -186,7 +186,7 @@ func startDashboard() (stop func() error, err error) {
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
 			killed := <-done
-			return fmt.Errorf("still running 10 s after Ctrl-C (killed: %v):\n%s", killed, logBuf.String())
+			return fmt.Errorf("still running 10 s after Ctrl-C (killed: %w):\n%s", killed, logBuf.String())
 		}
 		if !strings.Contains(logBuf.String(), "Dashboard stopped.") {
 			return fmt.Errorf("no \"Dashboard stopped.\":\n%s", logBuf.String())
