@@ -38,7 +38,7 @@ func newFakeKind() *fakeKind {
 }
 
 func (f *fakeKind) factory(io.Writer) (KindDriver, error) { return f, nil }
-func (f *fakeKind) Runtime() string                        { return f.runtime }
+func (f *fakeKind) Runtime() string                       { return f.runtime }
 
 func (f *fakeKind) ImagePresent(_ context.Context, image string) (bool, error) {
 	if image != KindNodeImage {
