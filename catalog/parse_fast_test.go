@@ -47,7 +47,7 @@ func checkFastAgrees(t *testing.T, data []byte) (fast, total int) {
 	t.Helper()
 	for _, d := range splitDocuments(data) {
 		total++
-		fc, empty, ok := fastDecode(string(d.data))
+		fc, empty, ok := fastDecode(&fastParser{}, string(d.data))
 		if !ok {
 			continue
 		}
@@ -118,7 +118,7 @@ func TestFastDecodeScalars(t *testing.T) {
 		{"anchor", "description: &a x\n", false},
 		{"tab", "description: a\tb\n", false},
 		{"duplicate", "description: a\ndescription: b\n", false},
-		{"unknown field", "descripton: a\n", false},
+		{"unknown field", "summary: a\n", false},
 		{"escape", "description: \"\\x41\"\n", false},
 		{"keep chomping", "description: |+\n  a\n", false},
 		{"more indented folded", "description: >\n  a\n    b\n", false},
@@ -127,7 +127,7 @@ func TestFastDecodeScalars(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := []byte(head + tt.doc)
-			_, _, ok := fastDecode(string(doc))
+			_, _, ok := fastDecode(&fastParser{}, string(doc))
 			assert.Equal(t, tt.fast, ok)
 			checkFastAgrees(t, doc)
 		})

@@ -436,3 +436,18 @@ func TestErrorsAreTyped(t *testing.T) {
 	var err error = &ConflictError{Request: "install x"}
 	assert.True(t, errors.As(err, new(*ConflictError)))
 }
+
+func TestStepVersions(t *testing.T) {
+	for _, tt := range []struct {
+		step Step
+		want string
+	}{
+		{Step{Action: ActionInstall, To: "1.2.0"}, "1.2.0"},
+		{Step{Action: ActionKeep, From: "1.0.0", To: "1.0.0"}, "1.0.0"},
+		{Step{Action: ActionRemove, From: "1.0.0"}, "1.0.0"},
+		{Step{Action: ActionUpgrade, From: "1.0.0", To: "2.0.0"}, "1.0.0 → 2.0.0"},
+		{Step{Action: ActionDowngrade, From: "2.0.0", To: "1.0.0"}, "2.0.0 → 1.0.0"},
+	} {
+		assert.Equal(t, tt.want, tt.step.Versions(), string(tt.step.Action))
+	}
+}

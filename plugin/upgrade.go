@@ -266,7 +266,7 @@ func printUpgradeList(w io.Writer, pal palette, g *GlobalOptions, l *UpgradeList
 		for _, u := range l.Upgrades {
 			var needs []string
 			for _, s := range u.Needs {
-				needs = append(needs, s.Component+" "+stepVersion(s))
+				needs = append(needs, s.Component+" "+s.Versions())
 			}
 			t.add(txt(u.Component), txt(u.From), styled(u.To, pal.cyan), txt(strings.Join(needs, ", ")))
 		}
