@@ -201,17 +201,6 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{RequeueAfter: wait}, nil
 }
 
-// deliveryTarget is what the HelmRelease should deliver.
-type deliveryTarget struct {
-	Version      string
-	ChartVersion string
-	// Failed is the desired version that failed, recorded on the HelmRelease while it is
-	// held on the last good version.
-	Failed string
-	// FailedMessage says why, recorded with it.
-	FailedMessage string
-}
-
 // helmRelease returns the Component's HelmRelease called name from the cache, or nil.
 func (r *ComponentReconciler) helmRelease(ctx context.Context, c *openovav1alpha1.Component, name string) (*helmv2.HelmRelease, error) {
 	hr := &helmv2.HelmRelease{}
