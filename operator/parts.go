@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/delivery"
 )
 
 // partRecheck is how often a multi-part component whose resource parts are not all healthy
@@ -318,10 +319,5 @@ func firstChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.Comp
 }
 
 func lastChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.ComponentPart {
-	for i := len(parts) - 1; i >= 0; i-- {
-		if parts[i].Kind == openovav1alpha1.PartChart && parts[i].Chart != nil {
-			return &parts[i]
-		}
-	}
-	return nil
+	return delivery.LastChartPart(parts)
 }

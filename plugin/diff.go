@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -60,7 +60,7 @@ func platformDiff(live, merged *openovav1alpha1.Platform) diffObject {
 	return diffObject{name: diffName(gvk, live.Namespace, live.Name), live: l, merged: m}
 }
 
-// printDiff writes every object's live and merged versions as YAML, without managedFields,
+// printDiff writes, in their order, every object's live and merged versions as YAML, without managedFields,
 // through kubectl's diff machinery (LIVE-* and MERGED-* directories), then shows them as
 // kubectl diff does: with $KUBECTL_EXTERNAL_DIFF when set, else as a unified diff made
 // here (no diff(1) needed). It reports whether any object differs.
@@ -71,7 +71,6 @@ func printDiff(out, errOut io.Writer, objs []diffObject) (bool, error) {
 	}
 	defer differ.TearDown()
 	printer := kubectldiff.Printer{}
-	sort.Slice(objs, func(i, j int) bool { return objs[i].name < objs[j].name })
 	for _, obj := range objs {
 		// kubectl's Differ needs a merged object; one the change deletes is written by hand.
 		if obj.merged == nil {
@@ -125,7 +124,7 @@ func printDiff(out, errOut io.Writer, objs []diffObject) (bool, error) {
 func unifiedDiff(w io.Writer, name, from, to string) error {
 	fmt.Fprintf(w, "diff -u -N LIVE/%s MERGED/%s\n", name, name)
 	return difflib.WriteUnifiedDiff(w, difflib.UnifiedDiff{
-		A: difflib.SplitLines(from), B: difflib.SplitLines(to),
+		A: lines(from), B: lines(to),
 		FromFile: "LIVE/" + name, ToFile: "MERGED/" + name, Context: 3,
 	})
 }
@@ -141,14 +140,21 @@ func withoutManagedFields(obj runtime.Object) runtime.Object {
 }
 
 // diff prints the --diff of a change: the Platform as the API server would store it (a
-// server-side dry run of the very apply the change makes) against the live one. It
-// reports whether they differ.
+// server-side dry run of the very apply the change makes) against the live one, then the
+// Components and HelmReleases the operator would make of each (previewObjects). It
+// reports whether anything differs.
 func (o *changeOptions) diff(ctx context.Context, t *target, ch *lifecycle.Change) (bool, error) {
 	merged, err := lifecycle.Apply(ctx, t.client, t.platform, ch.Desired, lifecycle.ApplyOptions{DryRun: true, Force: o.ForceConflicts})
 	if err != nil {
 		return false, err
 	}
-	return printDiff(o.Out, o.ErrOut, []diffObject{platformDiff(t.platform, merged)})
+	objs := []diffObject{platformDiff(t.platform, merged)}
+	preview, err := previewObjects(t.platform, merged, t.catalog)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintln(o.ErrOut, "The Components and HelmReleases in the diff are what the operator would make of each Platform, rendered here with its own functions, not read from the cluster.")
+	return printDiff(o.Out, o.ErrOut, append(objs, preview...))
 }
 
 // diffExit is how a change ends with --exit-code: with --diff, ExitDifferences when there
@@ -164,4 +170,18 @@ func (o *changeOptions) diffExit(differs bool, pending int) error {
 		return nil
 	}
 	return WithCode(pending, errSilent)
+}
+
+// lines splits text into lines, none for an empty text (an object that is not there).
+func lines(text string) []string {
+	if text == "" {
+		return nil
+	}
+	out := strings.SplitAfter(text, "\n")
+	if last := len(out) - 1; out[last] == "" {
+		out = out[:last]
+	} else {
+		out[last] += "\n\\ No newline at end of file\n"
+	}
+	return out
 }

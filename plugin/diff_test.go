@@ -2,7 +2,9 @@ package plugin
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -115,4 +117,37 @@ func TestPrintDiffDeleted(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, differs)
 	assert.Empty(t, out.String())
+}
+
+// TestUnifiedDiffAsDiff holds the unified diff made here against diff(1)'s, headers aside.
+func TestUnifiedDiffAsDiff(t *testing.T) {
+	diff, err := exec.LookPath("diff")
+	if err != nil {
+		t.Skip("no diff(1) to compare with")
+	}
+	long := strings.Repeat("line\n", 12)
+	for _, tc := range []struct{ name, from, to string }{
+		{"added", "", "a: 1\nb: 2\n"},
+		{"deleted", "a: 1\nb: 2\n", ""},
+		{"changed", "a: 1\n" + long + "b: 2\n" + long + "c: 3\n", "a: 1\n" + long + "b: 3\n" + long + "c: 4\nd: 5\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte(tc.from), 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "b"), []byte(tc.to), 0o600))
+			want, _ := exec.Command(diff, "-u", "-N", filepath.Join(dir, "a"), filepath.Join(dir, "b")).Output()
+			var got bytes.Buffer
+			require.NoError(t, unifiedDiff(&got, "x", tc.from, tc.to))
+			body := func(s string) string {
+				lines := strings.SplitAfter(s, "\n")
+				for i, l := range lines {
+					if strings.HasPrefix(l, "@@") {
+						return strings.Join(lines[i:], "")
+					}
+				}
+				return s
+			}
+			assert.Equal(t, body(string(want)), body(got.String()))
+		})
+	}
 }
