@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/delivery"
 )
 
 // partRecheck is how often a multi-part component whose resource parts are not all healthy
@@ -316,8 +315,4 @@ func firstChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.Comp
 		}
 	}
 	return nil
-}
-
-func lastChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.ComponentPart {
-	return delivery.LastChartPart(parts)
 }
