@@ -115,7 +115,7 @@ func TestUpgradePrunesDroppedParts(t *testing.T) {
 		return apierrors.IsNotFound(errR) && apierrors.IsNotFound(errA), fmt.Sprint(errR, errA)
 	})
 	require.NoError(t, configMap("kit-c"))
-	assert.Equal(t, []string{"kit", "other"}, partNames(c.Status.Parts))
+	assert.Equal(t, []string{"kit", "other"}, partStatusNames(c.Status.Parts))
 
 	// 1.3.0: one chart, no parts: what part other applied goes, the release kit stays.
 	upgrade("1.3.0")
@@ -127,7 +127,7 @@ func TestUpgradePrunesDroppedParts(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func partNames(parts []openovav1alpha1.PartStatus) []string {
+func partStatusNames(parts []openovav1alpha1.PartStatus) []string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
 		out = append(out, p.Name)
