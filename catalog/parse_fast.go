@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -130,6 +131,15 @@ func (p *fastParser) mapping(indent int, field func(key string, ind int, rest st
 			p.fail()
 			return
 		}
+		if rest != "" && (rest[0] == '{' || rest[0] == '[') {
+			lines, ok := expandFlowValue(indent, key, rest)
+			if !ok {
+				p.fail()
+				return
+			}
+			p.lines = slices.Replace(p.lines, j, j+1, lines...)
+			continue // read the line again, now "key:"
+		}
 		for _, k := range seen {
 			if k == key {
 				p.fail()
@@ -227,6 +237,18 @@ func (p *fastParser) seq(ind int, rest string, item func(ind, parent int) bool) 
 		t := strings.TrimLeft(l.text[2:], " ")
 		if t == "" || t[0] == '#' || t[0] == '-' && (len(t) == 1 || t[1] == ' ') {
 			return false
+		}
+		if t[0] == '{' {
+			if l.text[2] != '{' {
+				return false
+			}
+			lines, ok := expandFlowItem(l.indent, l.text[2:])
+			if !ok {
+				return false
+			}
+			p.lines = slices.Replace(p.lines, j, j+1, lines...)
+			l = p.lines[j]
+			t = l.text[2:]
 		}
 		p.lines[j] = fastLine{indent: d + len(l.text) - len(t), text: t}
 		p.i = j

@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -450,4 +451,22 @@ func TestStepVersions(t *testing.T) {
 	} {
 		assert.Equal(t, tt.want, tt.step.Versions(), string(tt.step.Action))
 	}
+}
+
+// TestDowngradeHintIsBounded: on a big platform the downgrade hint names at most
+// maxHintDowngrades components and says how many more there are, instead of thousands.
+func TestDowngradeHintIsBounded(t *testing.T) {
+	c, installed, req := unsatSynthetic(t, 500)
+	_, err := Resolve(c, installed, req)
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce)
+	var hint string
+	for _, h := range ce.Hints {
+		if strings.HasPrefix(h, "it would fit with downgrades: ") {
+			hint = h
+		}
+	}
+	require.NotEmpty(t, hint, "hints: %q", ce.Hints)
+	assert.Regexp(t, `, and \d+ more \(pin those versions`, hint)
+	assert.Equal(t, maxHintDowngrades, strings.Count(hint, " → "), hint)
 }

@@ -125,8 +125,8 @@ func (o *UpgradeOptions) Validate() error {
 		return Errorf(ExitInvalidInput, "give component names or --all, not both")
 	case o.To != "" && len(o.names) != 1:
 		return Errorf(ExitInvalidInput, "--to applies to one component; pin several with NAME@VERSION")
-	case !planning && (o.schedule != nil || o.Yes || o.AllowDowngrade || o.ForceConflicts):
-		return Errorf(ExitInvalidInput, "--schedule, --yes, --allow-downgrade and --force-conflicts need component names or --all")
+	case !planning && (o.schedule != nil || o.Yes || o.AllowDowngrade || o.ForceConflicts || o.Diff):
+		return Errorf(ExitInvalidInput, "--schedule, --yes, --allow-downgrade, --force-conflicts and --diff need component names or --all")
 	case o.schedule != nil && o.Wait:
 		return Errorf(ExitInvalidInput, "--wait does not go with --schedule: the upgrade starts at the scheduled time")
 	}
