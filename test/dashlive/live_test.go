@@ -46,6 +46,20 @@ func serve(t *testing.T, ctx context.Context, src dashboard.Source) *dashboard.S
 	return srv
 }
 
+// session is a client with the session cookie of srv (traded for the printed URL's
+// token); it does not follow redirects.
+func session(t *testing.T, srv *dashboard.Server) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(srv.URL())
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Less(t, resp.StatusCode, 400, "the token is accepted")
+	return hc
+}
+
 // bump changes the Platform's metadata (an annotation): a change the watch sees and every
 // page re-renders for, which shows nothing new.
 func bump(t *testing.T, n int) {
@@ -87,13 +101,7 @@ func TestOneWatchManyTabs(t *testing.T) {
 	assert.ElementsMatch(t, []string{"platforms", "components"}, watched(atStart), "a watch of each resource type: %v", atStart)
 
 	const tabs = 12
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	hc := &http.Client{Jar: jar}
-	resp, err := hc.Get(srv.URL()) // the token becomes the session cookie
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	hc := session(t, srv)
 
 	streams := make([]*bufio.Reader, tabs)
 	for i := range streams {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -31,12 +30,7 @@ func TestSettingsChangedSinceYouLooked(t *testing.T) {
 	defer cancel()
 	w := startWatch(t, ctx)
 	srv := serve(t, ctx, w)
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(srv.URL())
-	require.NoError(t, err)
-	_ = resp.Body.Close()
+	hc := session(t, srv)
 
 	form := func() url.Values {
 		resp, err := hc.Get("http://" + srv.Addr() + "/settings")
