@@ -27,6 +27,7 @@ const DisplayName = "kubectl openova"
 var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdBootstrap,
 	NewCmdComponents,
+	NewCmdCatalog,
 	NewCmdInstall,
 	NewCmdUninstall,
 	NewCmdUpgrade,
