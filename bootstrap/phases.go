@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/openova-io/core/terraform"
@@ -17,10 +16,9 @@ func (r *runner) validate(ctx context.Context) error {
 	}
 	switch r.cfg.Provider {
 	case ProviderKind:
-		if err := detectDocker(exec.LookPath, runQuiet); err != nil {
+		if err := r.kindValidate(ctx); err != nil {
 			return err
 		}
-		return ErrKindNotBuiltIn
 	case ProviderLocal:
 		if err := checkLocalBinaries(r.binDir); err != nil {
 			return err
@@ -95,6 +93,9 @@ func (r *runner) init(ctx context.Context) error {
 func (r *runner) planPath() string { return filepath.Join(r.moduleDir, PlanFile) }
 
 func (r *runner) planPhase(ctx context.Context) error {
+	if r.cfg.Provider == ProviderKind {
+		return r.kindPlan(ctx)
+	}
 	plan, err := r.tf.Plan(ctx, r.planPath())
 	if err != nil {
 		return err
@@ -109,6 +110,9 @@ func (r *runner) planPhase(ctx context.Context) error {
 }
 
 func (r *runner) apply(ctx context.Context) error {
+	if r.cfg.Provider == ProviderKind {
+		return r.kindApply(ctx)
+	}
 	if err := r.tf.Apply(ctx, r.planPath()); err != nil {
 		return err
 	}
@@ -120,9 +124,12 @@ func (r *runner) readOutputs(ctx context.Context) error {
 		out *Outputs
 		err error
 	)
-	if r.cfg.Provider == ProviderExisting {
+	switch r.cfg.Provider {
+	case ProviderExisting:
 		out, err = adoptExisting(r.cfg)
-	} else {
+	case ProviderKind:
+		out, err = r.kindOutputs(ctx)
+	default:
 		raw, oerr := r.tf.Output(ctx)
 		if oerr != nil {
 			return oerr

@@ -70,7 +70,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			bad("installed component %s is not in the catalog (%s); uninstall it or use a catalog that has it", in.Name, c.source)
 			continue
 		}
-		_, v, err := parseVersion(in.Version)
+		v, err := parseVersion(in.Version)
 		if err != nil {
 			bad("installed %s: %v", in.Name, err)
 			continue

@@ -160,7 +160,7 @@ func (p *pages) dialog(v *view, name string, form url.Values) (*installDialog, *
 		n := map[catalog.Action]int{}
 		for _, s := range ch.Plan.Steps {
 			n[s.Action]++
-			d.Steps = append(d.Steps, stepRow{Action: string(s.Action), Component: s.Component, Version: stepVersion(s), Reason: s.Reason})
+			d.Steps = append(d.Steps, stepRow{Action: string(s.Action), Component: s.Component, Version: s.Versions(), Reason: s.Reason})
 		}
 		switch {
 		case !ch.Changed():
@@ -198,16 +198,6 @@ func matching(cat *catalog.Catalog, name, constraint string) []string {
 		}
 	}
 	return out
-}
-
-func stepVersion(s catalog.Step) string {
-	switch s.Action {
-	case catalog.ActionInstall:
-		return s.To
-	case catalog.ActionRemove, catalog.ActionKeep:
-		return s.From
-	}
-	return s.From + " → " + s.To
 }
 
 // explain is an error in the words the CLI uses.

@@ -46,7 +46,7 @@ func NewCmdBootstrap(g *GlobalOptions) *cobra.Command {
 	o := &BootstrapOptions{GlobalOptions: g, WaitTimeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "bootstrap [--config FILE] [flags]",
-		Short: "Create an OpenOva platform: clusters through Terraform, then the operator and the Platform",
+		Short: "Create an OpenOva platform: clusters through Terraform (or kind), then the operator and the Platform",
 		Long: `Create an OpenOva platform (day 0).
 
 On a terminal without --config, a wizard asks for the organization, domain, provider,
@@ -72,7 +72,7 @@ only through its environment.`,
 	}
 	o.addFlags(cmd)
 	o.addWebFlags(cmd)
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after terraform plan and print the plan; change nothing")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after the plan (terraform plan; for kind, the clusters it would create) and print it; change nothing")
 	cmd.AddCommand(newCmdBootstrapDestroy(g))
 	return cmd
 }

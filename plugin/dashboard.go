@@ -49,15 +49,7 @@ by themselves from one watch of the Platform and its Components. Ctrl-C stops it
   # A fixed port, without opening a browser (over SSH: ssh -L 8080:127.0.0.1:8080)
   kubectl openova dashboard --port 8080 --no-browser`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Address, "address", o.Address, "IP address to listen on; anything but loopback lets other machines reach the dashboard")
