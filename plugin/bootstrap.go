@@ -52,9 +52,9 @@ func NewCmdBootstrap(g *GlobalOptions) *cobra.Command {
 On a terminal without --config, a wizard asks for the organization, domain, provider,
 credentials, regions and components. With --config FILE (see docs/bootstrap.md) and flags
 it runs without questions, for CI. Phases are checkpointed in the work directory
-(~/.openova/<organization>): running again after a failure or Ctrl-C resumes where it
+(~/.openova/ORGANIZATION): running again after a failure or Ctrl-C resumes where it
 stopped; running again after success only reports. Credentials are read from the
-environment (HCLOUD_TOKEN, HW_ACCESS_KEY/HW_SECRET_KEY, OCI_*) and passed to Terraform
+environment (HCLOUD_TOKEN, HW_ACCESS_KEY/HW_SECRET_KEY, OCI_TENANCY_OCID and the other OCI variables) and passed to Terraform
 only through its environment.`,
 		Example: `  # CI: a local kwok cluster, no questions
   kubectl openova bootstrap --config platform.yaml --yes

@@ -25,7 +25,7 @@ func newCmdBootstrapDestroy(g *GlobalOptions) *cobra.Command {
 the kind clusters are deleted), after
 confirmation, then remove the kubeconfigs and the checkpoint from the work directory.
 Without --config, the configuration the last bootstrap saved in the work directory
-(--work-dir, or ~/.openova/<organization> with --organization) is used.`,
+(--work-dir, or ~/.openova/ORGANIZATION with --organization) is used.`,
 		Args: cobra.NoArgs,
 		RunE: runCommand(o),
 	}
