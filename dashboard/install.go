@@ -206,6 +206,16 @@ func explain(err error) string {
 	if errors.As(err, &conflict) {
 		return conflict.Error()
 	}
+	return inWords(err)
+}
+
+// inWords is a write's error as the page shows it: the CLI's words, without what only the
+// CLI can do (--force-conflicts).
+func inWords(err error) string {
+	var conflict *lifecycle.ConflictError
+	if errors.As(err, &conflict) {
+		return conflict.Err.Error()
+	}
 	return err.Error()
 }
 
@@ -257,7 +267,7 @@ func (p *pages) install(w http.ResponseWriter, r *http.Request) {
 			p.render(w, http.StatusConflict, "components", d)
 			return
 		}
-		dialog.WriteError = err.Error()
+		dialog.WriteError = inWords(err)
 		p.render(w, http.StatusBadGateway, "components", d)
 		return
 	}

@@ -175,11 +175,11 @@ func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		var conflict *lifecycle.ConflictError
 		if errors.As(err, &conflict) {
-			d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: err.Error()}
+			d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: inWords(err)}
 			p.render(w, http.StatusConflict, "settings", d)
 			return
 		}
-		d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: err.Error()}
+		d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: inWords(err)}
 		p.render(w, http.StatusBadGateway, "settings", d)
 		return
 	}

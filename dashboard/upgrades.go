@@ -209,7 +209,7 @@ func (p *pages) upgrade(w http.ResponseWriter, r *http.Request) {
 			p.render(w, http.StatusConflict, "upgrades", d)
 			return
 		}
-		d.Flash = &flash{Kind: "alert", Text: "The upgrade was not written:", Detail: err.Error()}
+		d.Flash = &flash{Kind: "alert", Text: "The upgrade was not written:", Detail: inWords(err)}
 		p.render(w, http.StatusBadGateway, "upgrades", d)
 		return
 	}

@@ -84,8 +84,8 @@ func writePlatform(ctx context.Context, c client.Client, live *openovav1alpha1.P
 			return out, w.verify(out)
 		}
 		if conflicts := fieldConflicts(err); conflicts != nil {
-			return nil, &ConflictError{Err: fmt.Errorf("fields of platform %s are managed by someone else: %s; change them where they are managed (e.g. in Git), or pass --force-conflicts to take them over",
-				live.Name, strings.Join(conflicts, "; "))}
+			return nil, &ConflictError{Err: fmt.Errorf("fields of platform %s are managed by someone else: %s; change them where they are managed (e.g. in Git)",
+				live.Name, strings.Join(conflicts, "; ")), CLIHint: "or pass --force-conflicts to take them over"}
 		}
 		if !apierrors.IsConflict(err) {
 			return nil, ClusterError(err)
