@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -35,11 +36,16 @@ type Options struct {
 	BinDir string
 	// DryRun stops after plan and returns the plan; the checkpoint is left alone.
 	DryRun bool
+	// RemoveRegions confirms that regions an earlier run created and the configuration no
+	// longer has are removed (RemovedRegions): detached from the Platform, then their
+	// clusters destroyed by Terraform. Without it such a run fails with
+	// ErrRegionRemovalNotConfirmed.
+	RemoveRegions bool
 	// Out receives progress and Terraform's output, with credentials redacted (the CLI
 	// passes stderr); nil discards.
 	Out io.Writer
-	// Kubernetes runs the phases after the clusters exist: Flux and the operator in every
-	// region, the Platform in the primary one, the report with the service URLs. Without
+	// Kubernetes runs the phases after the clusters exist: Flux and the operator in the
+	// primary region, a standby's credential and the Platform in the primary, the report with the service URLs. Without
 	// it (and without Hooks) those phases are skipped and the report is DefaultReport.
 	Kubernetes *Kubernetes
 	// Hooks replace the Kubernetes phases one by one (tests use them).
@@ -60,6 +66,9 @@ type Hooks struct {
 	CreatePlatform func(ctx context.Context, cfg *Config, out *Outputs) error
 	// Report prints the service URLs and next steps.
 	Report func(ctx context.Context, w io.Writer, cfg *Config, out *Outputs) error
+	// DetachRegions removes regions from the Platform before Terraform destroys their
+	// clusters; previous are the outputs of the run that created them.
+	DetachRegions func(ctx context.Context, cfg *Config, previous *Outputs, removed []string) error
 }
 
 // Result is what a bootstrap did.
@@ -110,6 +119,10 @@ type runner struct {
 	cp        *Checkpoint
 	outputs   *Outputs
 	plan      *PlanResult
+	// previous are the outputs of the last run; removed the regions it created that the
+	// configuration no longer has.
+	previous *Outputs
+	removed  []string
 }
 
 func newRunner(opts Options) (*runner, error) {
@@ -154,6 +167,9 @@ func newRunner(opts Options) (*runner, error) {
 		}
 		if h.Report == nil {
 			h.Report = k.Report
+		}
+		if h.DetachRegions == nil {
+			h.DetachRegions = k.DetachRegions
 		}
 	}
 	return r, nil
@@ -226,6 +242,14 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		}
 	}
 	res := &Result{WorkDir: r.cfg.WorkDir}
+	if previous != nil {
+		r.previous = previous.Outputs
+		r.removed = removedRegions(r.cfg, previous.Outputs)
+	}
+	if len(r.removed) > 0 && !r.opts.RemoveRegions && !r.opts.DryRun {
+		return nil, &PhaseError{Phase: PhaseValidate, Err: fmt.Errorf("%w (%s): that destroys its cluster; confirm it (kubectl openova bootstrap --yes)",
+			ErrRegionRemovalNotConfirmed, strings.Join(r.removed, ", "))}
+	}
 
 	if r.cp.Complete && !r.opts.DryRun {
 		r.printf("==> platform %s was bootstrapped already (%s); nothing to do", r.cfg.Organization.Name, r.cp.UpdatedAt.Format(time.RFC3339))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,12 +21,22 @@ import (
 	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/internal/kube"
+	"github.com/openova-io/core/lifecycle"
 )
+
+// regionNames lists regions as "fsn1 (primary), hel1 (standby)".
+func regionNames(regions []openovav1alpha1.Region) string {
+	parts := make([]string, 0, len(regions))
+	for _, r := range regions {
+		parts = append(parts, fmt.Sprintf("%s (%s)", r.Name, r.Role))
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Kubernetes is what the phases after the clusters exist need: the catalog and the
 // platform's first component set, and how to install Flux and the operator. With it, Run
-// installs Flux and the operator in every region, creates the Platform in the primary one
-// and reports the service URLs (Hooks, when set, replace those phases; tests use them).
+// installs Flux and the operator in the primary region (a standby gets neither), stores a
+// standby's credential and creates the Platform in the primary, and reports the service URLs (Hooks, when set, replace those phases; tests use them).
 type Kubernetes struct {
 	// Catalog is the catalog the component set was resolved against.
 	Catalog *catalog.Catalog
@@ -76,6 +87,9 @@ func (k *Kubernetes) hooks(w io.Writer) Hooks {
 		InstallOperator: func(ctx context.Context, _ *Config, out *Outputs) error { return k.installOperator(ctx, w, out) },
 		CreatePlatform:  func(ctx context.Context, cfg *Config, out *Outputs) error { return k.createPlatform(ctx, w, cfg, out) },
 		Report:          k.report,
+		DetachRegions: func(ctx context.Context, cfg *Config, previous *Outputs, removed []string) error {
+			return k.detachRegions(ctx, w, cfg, previous, removed)
+		},
 	}
 }
 
@@ -101,13 +115,19 @@ func clusterClient(c ClusterOutput) (client.Client, error) {
 }
 
 // installOperator waits until every region's API server answers, then installs Flux and
-// the operator in every region's cluster.
+// the operator in the primary region's cluster. A standby gets neither: the primary's
+// operator and helm-controller deliver to it through its kubeconfig Secret
+// (createPlatform), so the standby holds no second source of truth (docs/bootstrap.md).
 func (k *Kubernetes) installOperator(ctx context.Context, w io.Writer, out *Outputs) error {
 	fmt.Fprintf(w, "==> waiting for the API server of every region\n")
 	if err := WaitForAPIServers(ctx, out, APIWaitOptions{Timeout: k.APIWaitTimeout}); err != nil {
 		return err
 	}
 	for _, cl := range out.Clusters {
+		if cl.Role == RoleStandby {
+			fmt.Fprintf(w, "==> region %s (standby): nothing to install there; the primary's operator and Flux deliver to it\n", cl.Region)
+			continue
+		}
 		c, err := clusterClient(cl)
 		if err != nil {
 			return err
@@ -124,9 +144,11 @@ func (k *Kubernetes) installOperator(ctx context.Context, w io.Writer, out *Outp
 }
 
 // createPlatform creates the Platform in the primary region: the organization, the regions
-// and the component set. A Platform that exists already (a bootstrap run again with a
-// changed configuration) is left as it is: its components are changed with
-// kubectl openova install/uninstall, never reset by a re-run.
+// and the component set, after the kubeconfig Secret of a standby region
+// (standbyCredentials). A Platform that exists already (a bootstrap run again with a
+// changed configuration) keeps its components (they are changed with kubectl openova
+// install/uninstall, never reset by a re-run); only its spec.regions follows the
+// configuration, so a region added to it is added to the Platform.
 func (k *Kubernetes) createPlatform(ctx context.Context, w io.Writer, cfg *Config, out *Outputs) error {
 	primary := out.Primary()
 	if primary == nil {
@@ -136,11 +158,23 @@ func (k *Kubernetes) createPlatform(ctx context.Context, w io.Writer, cfg *Confi
 	if err != nil {
 		return err
 	}
+	if err := k.standbyCredentials(ctx, w, c, cfg, out); err != nil {
+		return err
+	}
 	p := NewPlatform(cfg, out, k.Components, k.CatalogSource)
-	err = c.Get(ctx, client.ObjectKeyFromObject(p), &openovav1alpha1.Platform{})
+	live := &openovav1alpha1.Platform{}
+	err = c.Get(ctx, client.ObjectKeyFromObject(p), live)
 	switch {
 	case err == nil:
 		fmt.Fprintf(w, "==> Platform %s/%s exists already: its components are left as they are (change them with kubectl openova install/uninstall)\n", p.Namespace, p.Name)
+		regions := mergeRegions(live.Spec.Regions, p.Spec.Regions)
+		if equality.Semantic.DeepEqual(regions, live.Spec.Regions) {
+			return nil
+		}
+		if _, err := lifecycle.ApplyRegions(ctx, c, live, regions, lifecycle.ApplyOptions{}); err != nil {
+			return fmt.Errorf("update the regions of Platform %s/%s: %w", p.Namespace, p.Name, err)
+		}
+		fmt.Fprintf(w, "==> Platform %s/%s: spec.regions is now %s\n", p.Namespace, p.Name, regionNames(regions))
 		return nil
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("read Platform %s/%s: %w", p.Namespace, p.Name, err)
@@ -169,6 +203,10 @@ func NewPlatform(cfg *Config, out *Outputs, set []catalog.Installed, catalogSour
 			if c.Region == r.Name {
 				region.Context = c.Context
 			}
+		}
+		if r.Role == RoleStandby {
+			region.KubeConfig = &openovav1alpha1.KubeConfigReference{SecretRef: openovav1alpha1.SecretKeyReference{
+				Name: lifecycle.RegionSecretName(cfg.Organization.Name, r.Name), Key: lifecycle.KubeconfigSecretKey}}
 		}
 		p.Spec.Regions = append(p.Spec.Regions, region)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/openova-io/core/terraform"
 )
@@ -26,6 +27,12 @@ func (r *runner) validate(ctx context.Context) error {
 	}
 	if r.cfg.Provider.UsesTerraform() {
 		if err := r.terraform(ctx); err != nil {
+			return err
+		}
+	}
+	if len(r.removed) > 0 && !r.opts.DryRun && r.opts.Hooks.DetachRegions != nil {
+		r.printf("==> removing region %s: detaching it from the Platform before Terraform destroys its cluster", strings.Join(r.removed, ", "))
+		if err := r.opts.Hooks.DetachRegions(ctx, r.cfg, r.previous, r.removed); err != nil {
 			return err
 		}
 	}

@@ -56,6 +56,7 @@ func Component(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openovav1alp
 			Values:          e.Values,
 			NotBefore:       e.NotBefore,
 			Endpoints:       endpoints,
+			Regions:         ComponentRegions(p, comp.Placement),
 		},
 	}
 	if upgrade != nil {
@@ -178,4 +179,36 @@ func rawValues(values map[string]any) (*runtime.RawExtension, error) {
 		return nil, err
 	}
 	return &runtime.RawExtension{Raw: raw}, nil
+}
+
+// Regional reports whether p delivers its components per region: a platform with two
+// regions, or one that had two and still reports on them (a lost standby keeps the
+// primary's per-region releases).
+func Regional(p *openovav1alpha1.Platform) bool {
+	return len(p.Spec.Regions) >= 2 || len(p.Spec.Regions) == 1 && len(p.Status.Regions) > 0
+}
+
+// ComponentRegions is where a component of placement is delivered on p: nothing on a
+// one-region platform (the operator's own cluster); on two regions the standby first,
+// then the primary (the upgrade order), or the primary alone for placement primary.
+func ComponentRegions(p *openovav1alpha1.Platform, placement catalog.Placement) []openovav1alpha1.ComponentRegion {
+	if !Regional(p) {
+		return nil
+	}
+	var standby, primary []openovav1alpha1.ComponentRegion
+	for _, reg := range p.Spec.Regions {
+		cr := openovav1alpha1.ComponentRegion{Name: reg.Name, Role: reg.Role}
+		if reg.Role == openovav1alpha1.RegionPrimary {
+			primary = append(primary, cr)
+			continue
+		}
+		if reg.KubeConfig != nil {
+			cr.KubeConfig = reg.KubeConfig.DeepCopy()
+		}
+		standby = append(standby, cr)
+	}
+	if placement == catalog.PlacementPrimary {
+		return primary
+	}
+	return append(standby, primary...)
 }

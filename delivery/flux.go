@@ -35,6 +35,8 @@ const (
 	// PartLabel on a HelmRelease or applied object names the part of the component it
 	// delivers.
 	PartLabel = "openova.io/part"
+	// RegionLabel on a HelmRelease names the region it delivers to (two-region platforms).
+	RegionLabel = "openova.io/region"
 	// ReleaseInterval is how often Flux re-checks a release for drift.
 	ReleaseInterval = 10 * time.Minute
 	// RepositoryInterval is how often Flux re-reads a chart repository's index.

@@ -32,13 +32,19 @@ type ChangedError struct {
 	Platform string
 	// Deleted is true when the Platform is gone.
 	Deleted bool
+	// Field is what the other client wrote; spec.components when empty.
+	Field string
 }
 
 func (e *ChangedError) Error() string {
 	if e.Deleted {
 		return fmt.Sprintf("the platform %s was deleted since it was read", e.Platform)
 	}
-	return fmt.Sprintf("the platform %s changed since it was read (another client wrote spec.components); nothing was written: run the command again to see the new plan", e.Platform)
+	field := e.Field
+	if field == "" {
+		field = "spec.components"
+	}
+	return fmt.Sprintf("the platform %s changed since it was read (another client wrote %s); nothing was written: run the command again to see the new plan", e.Platform, field)
 }
 
 // ProvidedError is a plan that would change an entry the cluster provides (a dependency

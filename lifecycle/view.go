@@ -71,9 +71,18 @@ type ComponentState struct {
 	Object *openovav1alpha1.Component
 }
 
-// Delivered reports whether the component runs its desired version and is Healthy.
+// Delivered reports whether the component runs its desired version and is Healthy, in
+// every region it is placed in on a platform with two regions.
 func (s ComponentState) Delivered() bool {
-	return s.Health == openovav1alpha1.HealthHealthy && s.Version == s.DesiredVersion
+	if s.Health != openovav1alpha1.HealthHealthy || s.Version != s.DesiredVersion {
+		return false
+	}
+	for _, r := range s.Regions {
+		if r.Health != openovav1alpha1.HealthHealthy || r.Version != s.DesiredVersion {
+			return false
+		}
+	}
+	return true
 }
 
 // Components returns the state of every enabled entry of spec.components, in spec order.
@@ -109,6 +118,9 @@ func (v *View) state(e *openovav1alpha1.PlatformComponent) ComponentState {
 	if e.IsEnabled() && s.Health == "" {
 		s.Health = openovav1alpha1.HealthUnknown
 	}
+	if regions := v.Regions(); regions != nil && e.IsEnabled() {
+		s.Regions = regionStatuses(s.Object, regions)
+	}
 	return s
 }
 
@@ -137,6 +149,9 @@ func (v *View) Removing() []ComponentState {
 		s := ComponentState{Object: v.Objects[name]}
 		s.Name = name
 		fillFromObject(&s)
+		if regions := v.Regions(); regions != nil {
+			s.Regions = regionStatuses(s.Object, regions)
+		}
 		out = append(out, s)
 	}
 	return out

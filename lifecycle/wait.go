@@ -67,6 +67,9 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 		if cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil && cond.Message != "" {
 			failed.Reason, failed.Message = cond.Reason, cond.Message
 		}
+		if where := regionFailure(comp, t.Version); where != "" {
+			failed.Message += ": " + where
+		}
 		return TargetState{Failed: failed, State: "upgrade failed"}
 	}
 	if stalled := meta.FindStatusCondition(st.Conditions, stalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue && st.ObservedGeneration == comp.Generation {
@@ -81,6 +84,10 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 		health = openovav1alpha1.HealthUnknown
 	}
 	if st.Version == t.Version && health == openovav1alpha1.HealthHealthy {
+		// On two regions, Healthy means Healthy at the version in every region it is placed in.
+		if pending := regionsPending(comp, t.Version); pending != "" {
+			return TargetState{State: "waiting for " + pending}
+		}
 		return TargetState{Done: true, State: "Healthy"}
 	}
 	ready := meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
@@ -89,9 +96,16 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 		if ready != nil && ready.Message != "" {
 			failed.Reason, failed.Message = ready.Reason, failed.Message+": "+ready.Message
 		}
+		if where := regionFailure(comp, t.Version); where != "" {
+			failed.Message += "; " + where
+		}
 		return TargetState{Failed: failed, State: "Failed"}
 	}
 	state := health
+	if pending := regionsPending(comp, t.Version); pending != "" {
+		state += " (" + pending + ")"
+		return TargetState{State: state}
+	}
 	if ready != nil && ready.Reason != "" && ready.Reason != health {
 		state += " (" + ready.Reason + ")"
 	}

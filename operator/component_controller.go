@@ -51,6 +51,9 @@ type ComponentReconciler struct {
 	WorkloadInterval time.Duration
 	// Concurrency is how many Components are reconciled at once (default 4).
 	Concurrency int
+	// Regions probes remote regions' API servers (default: a RegionProber with the
+	// default interval and timeout reading through APIReader).
+	Regions *RegionProber
 
 	mgr        ctrl.Manager
 	controller controller.Controller
@@ -75,6 +78,8 @@ type ComponentReconciler struct {
 // +kubebuilder:rbac:groups=core,resources=namespaces;services;configmaps,verbs=get;create;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// Remote regions: the kubeconfig Secrets, read one by name in the operator's namespace.
+// +kubebuilder:rbac:groups=core,namespace=openova-system,resources=secrets,verbs=get
 
 // SetupWithManager registers the reconciler. The HelmRelease watch is added once the Flux
 // CRDs exist, so the operator starts (and reports FluxNotInstalled) without them.
@@ -87,6 +92,9 @@ func (r *ComponentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Concurrency <= 0 {
 		r.Concurrency = 4
+	}
+	if r.Regions == nil {
+		r.Regions = &RegionProber{Reader: r.APIReader}
 	}
 	r.mgr = mgr
 	c, err := ctrl.NewControllerManagedBy(mgr).
@@ -165,6 +173,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		r.setHealth(c, openovav1alpha1.HealthUnknown, openovav1alpha1.FluxNotInstalledReason,
 			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
+	}
+	if len(c.Spec.Regions) > 0 && len(c.Spec.Parts) == 0 {
+		return r.reconcileRegions(ctx, c)
 	}
 	if len(c.Spec.Parts) > 0 {
 		return r.reconcileParts(ctx, c)
@@ -263,6 +274,13 @@ func (r *ComponentReconciler) chooseTarget(c *openovav1alpha1.Component, hr *hel
 // HelmRelease as it is now: the API server's answer to the apply, or hr when nothing needed
 // applying.
 func (r *ComponentReconciler) applyRelease(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
+	return r.applyReleaseWith(ctx, c, hr, rel, target, nil)
+}
+
+// applyReleaseWith is applyRelease with mutate (when not nil) changing the desired
+// HelmRelease before it is compared and applied (a region's kubeConfig).
+func (r *ComponentReconciler) applyReleaseWith(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, rel releaseSpec, target deliveryTarget,
+	mutate func(*helmv2.HelmRelease)) (*helmv2.HelmRelease, error) {
 	repo := desiredHelmRepository(c.Namespace, rel.Chart.Repository)
 	var current sourcev1.HelmRepository
 	err := r.Get(ctx, client.ObjectKeyFromObject(repo), &current)
@@ -277,6 +295,9 @@ func (r *ComponentReconciler) applyRelease(ctx context.Context, c *openovav1alph
 	desired, err := desiredHelmRelease(c, rel, target)
 	if err != nil {
 		return nil, err
+	}
+	if mutate != nil {
+		mutate(desired)
 	}
 	if hr != nil && helmReleaseUpToDate(hr, desired) {
 		return hr, nil
@@ -393,4 +414,17 @@ func (r *ComponentReconciler) platformOf(ctx context.Context, c *openovav1alpha1
 		return nil
 	}
 	return p
+}
+
+// prober returns the region prober, made on first use when none was set.
+func (r *ComponentReconciler) prober() *RegionProber {
+	r.watchOnce.Lock()
+	defer r.watchOnce.Unlock()
+	if r.Regions == nil {
+		r.Regions = &RegionProber{Reader: r.APIReader}
+	}
+	r.Regions.mu.Lock()
+	r.Regions.defaults()
+	r.Regions.mu.Unlock()
+	return r.Regions
 }

@@ -24,6 +24,8 @@ const (
 	failedAnnotation        = delivery.FailedAnnotation
 	failedMessageAnnotation = delivery.FailedMessageAnnotation
 	partLabel               = delivery.PartLabel
+	// regionLabel on a HelmRelease names the region it delivers to (two-region platforms).
+	regionLabel = delivery.RegionLabel
 )
 
 // releaseSpec and deliveryTarget are delivery's Release and Target.

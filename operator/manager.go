@@ -49,6 +49,10 @@ type Options struct {
 	Burst int
 	// Concurrency is how many Components are reconciled at once (default 4).
 	Concurrency int
+	// RegionProbeInterval is how often a remote region's API server is probed (default 30s).
+	RegionProbeInterval time.Duration
+	// RegionTimeout bounds one probe of a remote region (default 5s).
+	RegionTimeout time.Duration
 	// SkipNameValidation allows several managers in one process (tests).
 	SkipNameValidation bool
 	// Catalog is the default catalog source (file or URL) for Platforms that name none;
@@ -132,6 +136,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Events:           mgr.GetEventRecorder("openova-operator"),
 		WorkloadInterval: opts.WorkloadInterval,
 		Concurrency:      opts.Concurrency,
+		Regions:          &RegionProber{Reader: mgr.GetAPIReader(), Interval: opts.RegionProbeInterval, Timeout: opts.RegionTimeout},
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up component controller: %w", err)
 	}

@@ -70,7 +70,7 @@ func summarizeStatus(p *openovav1alpha1.Platform, owned map[string]*openovav1alp
 	st := &p.Status
 	prevAlerts := map[string]openovav1alpha1.Alert{}
 	for _, a := range st.Alerts {
-		prevAlerts[a.Component+"/"+a.Reason] = a
+		prevAlerts[a.Component+"/"+a.Reason+"/"+a.Region] = a
 	}
 	st.Components = nil
 	st.Alerts = nil
@@ -132,6 +132,7 @@ func summarizeStatus(p *openovav1alpha1.Platform, owned map[string]*openovav1alp
 	if out.blocked != nil {
 		st.Alerts = append(st.Alerts, alert(prevAlerts, "", out.blocked.Reason, out.blocked.Message, now))
 	}
+	regions := summarizeRegions(p, owned, prevAlerts, now)
 
 	counts := fmt.Sprintf("%d of %d components ready", readyCount, enabled)
 	var rd readiness
@@ -146,6 +147,9 @@ func summarizeStatus(p *openovav1alpha1.Platform, owned map[string]*openovav1alp
 			msg = fmt.Sprintf("%s (and %d more entries not delivered: %s)", msg, len(problems)-1, strings.Join(problems[1:], ", "))
 		}
 		rd = readiness{Reason: firstProblem.Reason, Message: msg + "; " + counts}
+	case len(regions.unreachable) > 0:
+		st.Phase = openovav1alpha1.PhaseDegraded
+		rd = readiness{Reason: RegionUnreachableReason, Message: regions.message() + "; " + counts}
 	case len(degraded) > 0:
 		st.Phase = openovav1alpha1.PhaseDegraded
 		rd = readiness{Reason: openovav1alpha1.DegradedReason, Stalled: stalledComponent,
@@ -200,6 +204,7 @@ func summarizeEntry(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Comp
 			sum.AvailableUpgrade = c.Status.AvailableUpgrade.Version
 		}
 		sum.Endpoints = c.Status.Endpoints
+		sum.Regions = c.Status.Regions
 	}
 	progressing := func(format string, args ...any) openovav1alpha1.ComponentSummary {
 		sum.Reason, sum.Message = openovav1alpha1.ProgressingReason, fmt.Sprintf(format, args...)
@@ -235,10 +240,15 @@ func summarizeEntry(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Comp
 
 // alert builds an alert, keeping the time it was first seen when it was already active.
 func alert(prev map[string]openovav1alpha1.Alert, component, reason, msg string, since metav1.Time) openovav1alpha1.Alert {
-	if a, ok := prev[component+"/"+reason]; ok && a.Since != nil {
+	return regionAlert(prev, component, "", reason, msg, since)
+}
+
+// regionAlert is alert about a component (or none) in one region (or every region).
+func regionAlert(prev map[string]openovav1alpha1.Alert, component, region, reason, msg string, since metav1.Time) openovav1alpha1.Alert {
+	if a, ok := prev[component+"/"+reason+"/"+region]; ok && a.Since != nil {
 		since = *a.Since
 	}
-	return openovav1alpha1.Alert{Component: component, Reason: reason, Message: truncate(msg, 1024), Since: &since}
+	return openovav1alpha1.Alert{Component: component, Region: region, Reason: reason, Message: truncate(msg, 1024), Since: &since}
 }
 
 // readiness is the kstatus-facing summary of an object: Ready with its reason and message,

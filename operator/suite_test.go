@@ -84,7 +84,8 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	cfg.UserAgent = operatorUserAgent
-	mgr, err := NewManager(cfg, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, WorkloadInterval: 300 * time.Millisecond})
+	mgr, err := NewManager(cfg, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, WorkloadInterval: 300 * time.Millisecond,
+		RegionProbeInterval: 500 * time.Millisecond, RegionTimeout: 2 * time.Second})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -164,13 +164,18 @@ func wizardComponents(cat *catalog.Catalog) []bootstrap.ComponentOption {
 	return out
 }
 
-// Run reads the configuration, confirms, then runs bootstrap.Run: Terraform, then Flux and the operator in every
-// region, the Platform and the report.
+// Run reads the configuration, confirms (also the removal of a region), then runs
+// bootstrap.Run: Terraform, then Flux and the operator in the primary region, a standby's
+// credential, the Platform and the report.
 func (o *BootstrapOptions) Run(ctx context.Context) error {
 	if o.web.Web {
 		return o.runWeb(ctx)
 	}
 	if err := o.configure(ctx); err != nil {
+		return err
+	}
+	removeRegions, err := o.confirmRegionRemoval(ctx)
+	if err != nil {
 		return err
 	}
 	if !o.DryRun && !o.Yes && !o.confirmed {
@@ -198,6 +203,7 @@ func (o *BootstrapOptions) Run(ctx context.Context) error {
 		TerraformPath: o.TerraformPath,
 		BinDir:        o.BinDir,
 		DryRun:        o.DryRun,
+		RemoveRegions: removeRegions,
 		Out:           out,
 		Kubernetes: &bootstrap.Kubernetes{
 			Catalog: o.cat, CatalogSource: o.Catalog, Components: o.set,

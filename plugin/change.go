@@ -103,7 +103,7 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *lifecycle.Chan
 			return err
 		}
 	} else {
-		view := planView{Platform: p.Name, Catalog: t.catalog, Change: ch}
+		view := planView{Platform: p.Name, Catalog: t.catalog, Change: ch, Regions: p.Spec.Regions}
 		if err := printPlan(o.Out, palette{on: o.Color(o.Out)}, view); err != nil {
 			return err
 		}

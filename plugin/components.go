@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/lifecycle"
 )
@@ -72,6 +73,9 @@ type ComponentsView struct {
 	// Platform is the Platform's name; Catalog where the catalog was read from.
 	Platform string `json:"platform"`
 	Catalog  string `json:"catalog"`
+	// Regions name the platform's regions, the primary first, when it has two; each
+	// installed component's regions hold its version and health in each.
+	Regions []string `json:"regions,omitempty"`
 	// Components are listed by category (mandatory, a-la-carte, meta-platform, then
 	// entries the catalog does not have), then by name.
 	Components []ComponentRow `json:"components"`
@@ -111,6 +115,9 @@ type ComponentRow struct {
 	AvailableUpgrade string `json:"availableUpgrade,omitempty"`
 	// NewestVersion is the catalog's newest stable version.
 	NewestVersion string `json:"newestVersion,omitempty"`
+	// Regions is the component in each region it is placed in (platforms with two
+	// regions): the version running there and its health there.
+	Regions []openovav1alpha1.RegionStatus `json:"regions,omitempty"`
 }
 
 // categoryUnknown is the category of installed components the catalog does not have.
@@ -121,6 +128,9 @@ const categoryUnknown = "unknown"
 func NewComponentsView(pv *lifecycle.View, all bool) *ComponentsView {
 	cat := pv.Catalog
 	v := &ComponentsView{Platform: pv.Platform.Name, Catalog: cat.Source(), Components: []ComponentRow{}}
+	for _, r := range pv.Regions() {
+		v.Regions = append(v.Regions, r.Name)
+	}
 	for _, comp := range cat.Components() {
 		st, installed := pv.Entry(comp.Name)
 		if !installed && !all {
@@ -158,6 +168,7 @@ func fillInstalled(row *ComponentRow, st lifecycle.ComponentState) {
 		row.Reason = catalog.ReasonRequested
 	}
 	row.Version, row.Health, row.AvailableUpgrade = st.Version, st.Health, st.AvailableUpgrade
+	row.Regions = st.Regions
 }
 
 var sectionTitles = map[string]string{
@@ -174,7 +185,15 @@ func printComponents(w io.Writer, pal palette, v *ComponentsView) error {
 		return err
 	}
 	t := &table{}
-	t.add(txt(""), txt("NAME"), txt("VERSION"), txt("HEALTH"), txt("UPGRADE"))
+	header := []cell{txt(""), txt("NAME"), txt("VERSION"), txt("HEALTH")}
+	if len(v.Regions) > 0 {
+		// Two regions: a column per region (version and health there) instead of HEALTH.
+		header = header[:3]
+		for _, r := range v.Regions {
+			header = append(header, txt(regionTitle(r)))
+		}
+	}
+	t.add(append(header, txt("UPGRADE"))...)
 	section := ""
 	for _, r := range v.Components {
 		if r.Category != section {
@@ -201,7 +220,19 @@ func printComponents(w io.Writer, pal palette, v *ComponentsView) error {
 		if r.AvailableUpgrade != "" {
 			upgrade = styled("Upgrade: "+r.AvailableUpgrade, pal.cyan)
 		}
-		t.add(mark, txt(r.Name), txt(version), health, upgrade)
+		if len(v.Regions) == 0 {
+			t.add(mark, txt(r.Name), txt(version), health, upgrade)
+			continue
+		}
+		cells := []cell{mark, txt(r.Name), txt(version)}
+		for _, region := range v.Regions {
+			if !r.Enabled {
+				cells = append(cells, styled("disabled", pal.faint))
+				continue
+			}
+			cells = append(cells, regionCell(pal, r.Regions, region))
+		}
+		t.add(append(cells, upgrade)...)
 	}
 	return t.write(w)
 }

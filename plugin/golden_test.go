@@ -120,7 +120,10 @@ func viewOf(p *openovav1alpha1.Platform, cat *catalog.Catalog) *lifecycle.View {
 		c := &openovav1alpha1.Component{
 			ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: p.Namespace, Generation: 1},
 			Spec:       openovav1alpha1.ComponentSpec{Version: s.DesiredVersion},
-			Status:     openovav1alpha1.ComponentStatus{Version: s.Version, Health: s.Health, Endpoints: s.Endpoints, ObservedGeneration: 1},
+			Status:     openovav1alpha1.ComponentStatus{Version: s.Version, Health: s.Health, Endpoints: s.Endpoints, ObservedGeneration: 1, Regions: s.Regions},
+		}
+		for _, r := range s.Regions {
+			c.Spec.Regions = append(c.Spec.Regions, openovav1alpha1.ComponentRegion{Name: r.Name, Role: regionRole(p, r.Name)})
 		}
 		if s.AvailableUpgrade != "" {
 			c.Status.AvailableUpgrade = &openovav1alpha1.AvailableUpgrade{Version: s.AvailableUpgrade}

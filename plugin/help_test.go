@@ -45,7 +45,7 @@ func TestHelpText(t *testing.T) {
 			if c.Example != "" {
 				assert.Equal(t, templates.Examples(c.Example), got.Example)
 				for _, line := range strings.Split(got.Example, "\n") {
-					assert.True(t, line == "  " || strings.HasPrefix(line, "  kubectl openova ") || strings.HasPrefix(line, "  # ") || strings.HasPrefix(line, "  kubectl-openova "), "example line %q", line)
+					assert.True(t, line == "  " || strings.HasPrefix(line, "  kubectl ") || strings.HasPrefix(line, "  # ") || strings.HasPrefix(line, "  kubectl-openova "), "example line %q", line)
 				}
 			}
 		})

@@ -19,6 +19,9 @@ type planView struct {
 	Platform string
 	Catalog  *catalog.Catalog
 	*lifecycle.Change
+	// Regions are the Platform's spec.regions: with two, the plan says in which order the
+	// operator rolls out the regions.
+	Regions []openovav1alpha1.Region
 }
 
 // printPlan writes v for a human.
@@ -42,6 +45,7 @@ func printPlan(w io.Writer, pal palette, v planView) error {
 	writeChangelog(&b, v)
 	b.WriteString(planSummary(v))
 	b.WriteByte('\n')
+	writeRegionOrder(&b, v)
 	if v.Schedule != nil && hasAction(v.Plan, catalog.ActionUpgrade, catalog.ActionDowngrade) {
 		fmt.Fprintf(&b, "Scheduled: the upgrades wait until %s (notBefore).\n", v.Schedule.UTC().Format(time.RFC3339))
 	}

@@ -32,6 +32,7 @@ var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdUninstall,
 	NewCmdUpgrade,
 	NewCmdStatus,
+	NewCmdRegion,
 	NewCmdCheck,
 	NewCmdDashboard,
 	NewCmdVersion,

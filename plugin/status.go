@@ -116,6 +116,10 @@ type StatusView struct {
 	Links []Link `json:"links"`
 	// LastUpdateCheck is when the operator last checked the catalog for upgrades.
 	LastUpdateCheck *metav1.Time `json:"lastUpdateCheck,omitempty"`
+	// Regions are the platform's regions, the primary first, when it has two: whether the
+	// operator reaches each, and its components' health there. Each component's regions
+	// (in Components) hold its version and health per region.
+	Regions []lifecycle.RegionState `json:"regions,omitempty"`
 }
 
 // Link is a component's endpoint.
@@ -153,6 +157,7 @@ func NewStatusView(pv *lifecycle.View) *StatusView {
 			v.Links = append(v.Links, Link{Component: c.Name, URL: url})
 		}
 	}
+	v.Regions = pv.RegionStates()
 	var removing []string
 	for _, c := range pv.Removing() {
 		v.Removing = append(v.Removing, c.ComponentSummary)
@@ -172,6 +177,11 @@ func NewStatusView(pv *lifecycle.View) *StatusView {
 	}
 	if len(removing) > 0 {
 		v.Problems = append(v.Problems, fmt.Sprintf("%s still to remove (%s)", plural(len(removing), "component"), strings.Join(removing, ", ")))
+	}
+	for _, r := range v.Regions {
+		if problem := r.Problem(); problem != "" {
+			v.Problems = append(v.Problems, problem)
+		}
 	}
 	if n := len(st.Alerts); n > 0 {
 		v.Problems = append(v.Problems, plural(n, "alert"))
@@ -226,6 +236,7 @@ func printStatus(w io.Writer, pal palette, g *GlobalOptions, v *StatusView, now 
 		t.add(txt("Reconciling"), styled("the operator has not handled the latest change yet", pal.yellow))
 	}
 	_ = t.write(&b)
+	writeRegions(&b, pal, v.Regions)
 
 	if len(v.Alerts) > 0 {
 		b.WriteString("\nALERTS\n")
@@ -239,25 +250,43 @@ func printStatus(w io.Writer, pal palette, g *GlobalOptions, v *StatusView, now 
 			if subject == "" {
 				subject = "platform"
 			}
+			if a.Region != "" {
+				subject += " (" + a.Region + ")"
+			}
 			t.add(styled("✗ "+subject, pal.red), txt(a.Reason), txt(since), txt(a.Message))
 		}
 		_ = t.write(&b)
 	}
 	var unhealthy []openovav1alpha1.ComponentSummary
 	for _, c := range v.Components {
-		if c.Health != openovav1alpha1.HealthHealthy || c.Version != c.DesiredVersion {
+		if !summaryDelivered(c) {
 			unhealthy = append(unhealthy, c)
 		}
 	}
 	if len(unhealthy) > 0 || len(v.Removing) > 0 {
 		b.WriteString("\nNEEDS ATTENTION\n")
 		t := &table{indent: "  "}
+		if len(v.Regions) > 0 {
+			header := []cell{txt(""), txt("VERSION")}
+			for _, r := range v.Regions {
+				header = append(header, txt(regionTitle(r.Name)))
+			}
+			t.add(header...)
+		}
 		for _, c := range unhealthy {
 			version := orDash(c.Version)
 			if c.DesiredVersion != "" && c.DesiredVersion != c.Version {
 				version += " → " + c.DesiredVersion
 			}
-			t.add(txt(c.Name), txt(version), styled(orUnknown(c.Health), pal.health))
+			if len(v.Regions) == 0 {
+				t.add(txt(c.Name), txt(version), styled(orUnknown(c.Health), pal.health))
+				continue
+			}
+			cells := []cell{txt(c.Name), txt(version)}
+			for _, r := range v.Regions {
+				cells = append(cells, regionCell(pal, c.Regions, r.Name))
+			}
+			t.add(cells...)
 		}
 		for _, c := range v.Removing {
 			t.add(txt(c.Name), txt(orDash(c.Version)+" → removed"), styled("being removed", pal.yellow))

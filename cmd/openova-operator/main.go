@@ -78,6 +78,8 @@ func newFlags() (*flags, *flag.FlagSet) {
 	fs.Float64Var(&f.qps, "kube-api-qps", float64(kube.DefaultQPS), "requests per second to the API server")
 	fs.IntVar(&opts.Burst, "kube-api-burst", kube.DefaultBurst, "burst of requests to the API server")
 	fs.IntVar(&opts.Concurrency, "concurrency", 4, "Components reconciled at once")
+	fs.DurationVar(&opts.RegionProbeInterval, "region-probe-interval", operator.DefaultRegionProbeInterval, "how often a standby region's API server is probed")
+	fs.DurationVar(&opts.RegionTimeout, "region-timeout", operator.DefaultRegionTimeout, "how long one probe of a standby region's API server may take")
 	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
 	f.zap.BindFlags(fs)
 	return f, fs

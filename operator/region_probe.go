@@ -1,0 +1,118 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+)
+
+const (
+	// DefaultRegionProbeInterval is how often a remote region's API server is probed.
+	DefaultRegionProbeInterval = 30 * time.Second
+	// DefaultRegionTimeout bounds one probe.
+	DefaultRegionTimeout = 5 * time.Second
+	// regionKubeconfigKey is the key a region's kubeconfig Secret holds it under when its
+	// reference names none (as bootstrap and Flux use it).
+	regionKubeconfigKey = "value"
+)
+
+// regionState is what the last probe of a remote region found.
+type regionState struct {
+	Reachable bool
+	Message   string
+	At        time.Time
+}
+
+// RegionProber probes remote regions' API servers through their kubeconfig Secrets (read
+// uncached: a Get of one named Secret in the operator's namespace, no Secret informer), at
+// most once per Interval per Secret, each probe bounded by Timeout. A reconcile asks State
+// and never waits longer than Timeout for it.
+type RegionProber struct {
+	Reader   client.Reader
+	Interval time.Duration
+	Timeout  time.Duration
+	Now      func() time.Time
+
+	mu     sync.Mutex
+	states map[string]regionState
+}
+
+func (p *RegionProber) defaults() {
+	if p.Interval <= 0 {
+		p.Interval = DefaultRegionProbeInterval
+	}
+	if p.Timeout <= 0 {
+		p.Timeout = DefaultRegionTimeout
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+}
+
+// State returns whether the region reg (with its kubeconfig reference, in namespace) is
+// reachable, probing it when the last probe is older than Interval. A region without a
+// kubeconfig is the operator's own cluster: always reachable.
+func (p *RegionProber) State(ctx context.Context, namespace string, reg openovav1alpha1.ComponentRegion) regionState {
+	if reg.KubeConfig == nil || reg.KubeConfig.SecretRef.Name == "" {
+		return regionState{Reachable: true}
+	}
+	p.mu.Lock()
+	p.defaults()
+	key := namespace + "/" + reg.KubeConfig.SecretRef.Name + "/" + reg.KubeConfig.SecretRef.Key
+	st, ok := p.states[key]
+	p.mu.Unlock()
+	if ok && p.Now().Sub(st.At) < p.Interval {
+		return st
+	}
+	st = p.probe(ctx, namespace, reg)
+	p.mu.Lock()
+	if p.states == nil {
+		p.states = map[string]regionState{}
+	}
+	p.states[key] = st
+	p.mu.Unlock()
+	return st
+}
+
+func (p *RegionProber) probe(ctx context.Context, namespace string, reg openovav1alpha1.ComponentRegion) regionState {
+	now := p.Now()
+	unreachable := func(format string, args ...any) regionState {
+		return regionState{Message: fmt.Sprintf("region %s is unreachable: ", reg.Name) + fmt.Sprintf(format, args...), At: now}
+	}
+	ref := reg.KubeConfig.SecretRef
+	key := ref.Key
+	if key == "" {
+		key = regionKubeconfigKey
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
+	defer cancel()
+	var s corev1.Secret
+	if err := p.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, &s); err != nil {
+		return unreachable("read its kubeconfig Secret %s/%s: %v", namespace, ref.Name, err)
+	}
+	data := s.Data[key]
+	if len(data) == 0 {
+		return unreachable("Secret %s/%s has no key %q", namespace, ref.Name, key)
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+	if err != nil {
+		return unreachable("kubeconfig in Secret %s/%s: %v", namespace, ref.Name, err)
+	}
+	cfg.Timeout = p.Timeout
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return unreachable("%v", err)
+	}
+	if _, err := dc.ServerVersion(); err != nil {
+		return unreachable("its API server %s did not answer within %s: %v", cfg.Host, p.Timeout, err)
+	}
+	return regionState{Reachable: true, At: now}
+}
