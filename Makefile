@@ -104,7 +104,7 @@ build: ## Build kubectl-openova and openova-operator into bin/.
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 .PHONY: test-packages
-test-packages: ## Install the Debian packages the tests need when missing (podman and runc run the operator's image).
+test-packages: ## Install the Debian packages the tests need when missing (podman and runc run the operator's image; podman is kind's runtime in the node-image test).
 	hack/debian-packages.sh podman runc ca-certificates
 
 .PHONY: test

@@ -26,6 +26,9 @@ type Options struct {
 	// NewTerraform creates the driver for a module directory; nil uses NewExecTerraform.
 	// Tests inject a fake.
 	NewTerraform func(dir string, opts ExecOptions) (Terraform, error)
+	// NewKind creates the kind provider's driver, logging to the writer; nil uses
+	// NewKindDriver (sigs.k8s.io/kind). Tests inject a fake.
+	NewKind func(out io.Writer) (KindDriver, error)
 	// Module replaces the embedded module of the provider (a directory honouring the
 	// contract in terraform/contract.md); nil uses the embedded one.
 	Module fs.FS
@@ -111,6 +114,7 @@ type runner struct {
 	binDir    string
 	moduleDir string
 	tf        Terraform
+	kind      KindDriver
 	tfVersion TerraformVersion
 	cp        *Checkpoint
 	outputs   *Outputs
@@ -365,6 +369,9 @@ func (r *runner) record(rec PhaseRecord) error {
 func (r *runner) skipReason(p Phase) string {
 	switch p {
 	case PhasePrepare, PhaseInit, PhasePlan, PhaseApply:
+		if r.cfg.Provider == ProviderKind && (p == PhasePlan || p == PhaseApply) {
+			return "" // kind plans and creates its clusters itself
+		}
 		if !r.cfg.Provider.UsesTerraform() {
 			return fmt.Sprintf("provider %s runs no Terraform", r.cfg.Provider)
 		}

@@ -27,7 +27,8 @@ const (
 type Provider string
 
 // The providers. Hetzner, Huawei, OCI and Local run an embedded Terraform module; Existing
-// adopts a cluster from a kubeconfig; Kind creates kind clusters where Docker runs.
+// adopts a cluster from a kubeconfig; Kind creates kind clusters (sigs.k8s.io/kind) in
+// Docker or Podman.
 const (
 	ProviderHetzner  Provider = "hetzner"
 	ProviderHuawei   Provider = "huawei"

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 )
 
-// Destroy tears down what Run created with terraform destroy (the caller asks for
-// confirmation first), then removes the kubeconfigs and the checkpoint. The existing
-// provider created nothing, so there is nothing to destroy.
+// Destroy tears down what Run created with terraform destroy, or by deleting the kind
+// clusters (the caller asks for confirmation first), then removes the kubeconfigs and the
+// checkpoint. The existing provider created nothing, so there is nothing to destroy.
 func Destroy(ctx context.Context, opts Options) error {
 	r, err := newRunner(opts)
 	if err != nil {
@@ -23,7 +23,7 @@ func (r *runner) destroy(ctx context.Context) error {
 	if err := r.cfg.Validate(); err != nil {
 		return err
 	}
-	if !r.cfg.Provider.UsesTerraform() {
+	if !r.cfg.Provider.UsesTerraform() && r.cfg.Provider != ProviderKind {
 		r.printf("==> provider %s created nothing: nothing to destroy", r.cfg.Provider)
 		return removeIfExists(CheckpointPath(r.cfg.WorkDir))
 	}
@@ -43,14 +43,15 @@ func (r *runner) destroy(ctx context.Context) error {
 			return err
 		}
 	}
-	steps := []struct {
-		name string
-		run  func(context.Context) error
-	}{
+	steps := []destroyStep{
 		{"validate", r.validate},
 		{"prepare", r.prepare},
 		{"init", r.init},
 		{"destroy", func(ctx context.Context) error { return r.tf.Destroy(ctx) }},
+	}
+	if r.cfg.Provider == ProviderKind {
+		// Deleting kind clusters needs the container runtime, not the node image.
+		steps = []destroyStep{{"destroy", r.kindDestroy}}
 	}
 	for i, s := range steps {
 		r.printf("==> [%d/%d] %s", i+1, len(steps), s.name)
@@ -65,4 +66,10 @@ func (r *runner) destroy(ctx context.Context) error {
 	}
 	r.printf("==> destroyed the clusters of %s; the work directory %s keeps the (empty) state", r.cfg.Organization.Name, r.cfg.WorkDir)
 	return nil
+}
+
+// destroyStep is one step of Destroy.
+type destroyStep struct {
+	name string
+	run  func(context.Context) error
 }

@@ -69,15 +69,8 @@ func adoptExisting(cfg *Config) (*Outputs, error) {
 // dockerSocket is where a local Docker engine listens by default.
 var dockerSocket = "/var/run/docker.sock"
 
-// ErrNoDocker means the kind provider cannot run here.
-var ErrNoDocker = errors.New("provider kind needs a Docker engine and none was found " +
-	"(DOCKER_HOST is unset, no " + "/var/run/docker.sock" + ", `docker info` unavailable); " +
-	"use provider local (kwok, no Docker needed) or existing (adopt a cluster from a kubeconfig)")
-
-// ErrKindNotBuiltIn is returned where Docker exists: creating kind clusters is not part
-// of this build yet.
-var ErrKindNotBuiltIn = errors.New("provider kind: creating kind clusters is not built in yet; " +
-	"run `kind create cluster --name <organization>-<region>` and bootstrap with provider existing")
+// ErrNoDocker means no Docker engine looks reachable (kind then tries Podman).
+var ErrNoDocker = errors.New("no Docker engine found (DOCKER_HOST is unset, no /var/run/docker.sock, `docker info` unavailable)")
 
 // detectDocker returns nil when a Docker engine looks reachable.
 func detectDocker(lookPath func(string) (string, error), run func(name string, args ...string) error) error {

@@ -60,6 +60,16 @@ type Kubernetes struct {
 // ComponentSet resolves the platform's first component set: every mandatory component
 // plus what the configuration asks for, with their dependencies.
 func ComponentSet(cat *catalog.Catalog, cfg *Config) ([]catalog.Installed, error) {
+	plan, err := ComponentPlan(cat, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("components: %w", err)
+	}
+	return plan.Apply(nil), nil
+}
+
+// ComponentPlan is the resolver's plan of ComponentSet, from nothing installed (the
+// wizard shows it before anything happens).
+func ComponentPlan(cat *catalog.Catalog, cfg *Config) (*catalog.Plan, error) {
 	req := catalog.Request{Kind: catalog.Install}
 	for _, m := range cat.Mandatory() {
 		req.Names = append(req.Names, m.Name)
@@ -68,11 +78,7 @@ func ComponentSet(cat *catalog.Catalog, cfg *Config) ([]catalog.Installed, error
 		req.Names = append(req.Names, c.Name)
 		req.With = append(req.With, c.With...)
 	}
-	plan, err := catalog.Resolve(cat, nil, req)
-	if err != nil {
-		return nil, fmt.Errorf("components: %w", err)
-	}
-	return plan.Apply(nil), nil
+	return catalog.Resolve(cat, nil, req)
 }
 
 // hooks are the Kubernetes phases as Hooks, reporting progress on w.

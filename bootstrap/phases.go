@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -18,10 +17,9 @@ func (r *runner) validate(ctx context.Context) error {
 	}
 	switch r.cfg.Provider {
 	case ProviderKind:
-		if err := detectDocker(exec.LookPath, runQuiet); err != nil {
+		if err := r.kindValidate(ctx); err != nil {
 			return err
 		}
-		return ErrKindNotBuiltIn
 	case ProviderLocal:
 		if err := checkLocalBinaries(r.binDir); err != nil {
 			return err
@@ -102,6 +100,9 @@ func (r *runner) init(ctx context.Context) error {
 func (r *runner) planPath() string { return filepath.Join(r.moduleDir, PlanFile) }
 
 func (r *runner) planPhase(ctx context.Context) error {
+	if r.cfg.Provider == ProviderKind {
+		return r.kindPlan(ctx)
+	}
 	plan, err := r.tf.Plan(ctx, r.planPath())
 	if err != nil {
 		return err
@@ -116,6 +117,9 @@ func (r *runner) planPhase(ctx context.Context) error {
 }
 
 func (r *runner) apply(ctx context.Context) error {
+	if r.cfg.Provider == ProviderKind {
+		return r.kindApply(ctx)
+	}
 	if err := r.tf.Apply(ctx, r.planPath()); err != nil {
 		return err
 	}
@@ -127,9 +131,12 @@ func (r *runner) readOutputs(ctx context.Context) error {
 		out *Outputs
 		err error
 	)
-	if r.cfg.Provider == ProviderExisting {
+	switch r.cfg.Provider {
+	case ProviderExisting:
 		out, err = adoptExisting(r.cfg)
-	} else {
+	case ProviderKind:
+		out, err = r.kindOutputs(ctx)
+	default:
 		raw, oerr := r.tf.Output(ctx)
 		if oerr != nil {
 			return oerr

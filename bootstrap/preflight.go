@@ -3,15 +3,15 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 )
 
 // Check is one pre-flight check (kubectl openova check --pre).
 type Check struct {
-	// Name is what was checked: config, terraform, credentials, binaries, docker, kubeconfig.
+	// Name is what was checked: config, terraform, credentials, binaries, kind, kubeconfig.
 	Name string `json:"name"`
 	// OK is true when the check passed.
 	OK bool `json:"ok"`
@@ -29,6 +29,8 @@ type PreflightOptions struct {
 	BinDir string
 	// NewTerraform creates the driver used for the version check; nil is NewExecTerraform.
 	NewTerraform func(dir string, opts ExecOptions) (Terraform, error)
+	// NewKind creates the kind driver used for the kind check; nil is NewKindDriver.
+	NewKind func(out io.Writer) (KindDriver, error)
 }
 
 // ChecksPassed reports whether every check passed.
@@ -55,7 +57,7 @@ func PreflightFile(ctx context.Context, path string, flags *Flags, opts Prefligh
 
 // Preflight checks that a bootstrap of cfg can start: the configuration is valid,
 // terraform (or tofu) is found and recent enough, the provider's credentials are set,
-// and what the provider needs locally (binaries for local, Docker for kind, the
+// and what the provider needs locally (binaries for local, Docker or Podman for kind, the
 // kubeconfig context for existing).
 func Preflight(ctx context.Context, cfg *Config, opts PreflightOptions) []Check {
 	c := *cfg
@@ -103,11 +105,7 @@ func Preflight(ctx context.Context, cfg *Config, opts PreflightOptions) []Check 
 			checks = append(checks, Check{Name: "binaries", OK: true, Message: "kwokctl and the Kubernetes binaries found in " + dir})
 		}
 	case ProviderKind:
-		if err := detectDocker(exec.LookPath, runQuiet); err != nil {
-			checks = append(checks, Check{Name: "docker", Message: err.Error()})
-		} else {
-			checks = append(checks, Check{Name: "docker", Message: ErrKindNotBuiltIn.Error()})
-		}
+		checks = append(checks, kindCheck(ctx, opts))
 	case ProviderExisting:
 		if c.WorkDir == "" {
 			break
@@ -155,4 +153,26 @@ func checkTerraform(ctx context.Context, opts PreflightOptions) Check {
 		msg += " at " + filepath.Clean(binary)
 	}
 	return Check{Name: "terraform", OK: true, Message: msg}
+}
+
+// kindCheck finds kind's container runtime and looks for the node image (a bootstrap
+// pulls a missing one).
+func kindCheck(ctx context.Context, opts PreflightOptions) Check {
+	newDriver := opts.NewKind
+	if newDriver == nil {
+		newDriver = NewKindDriver
+	}
+	d, err := newDriver(io.Discard)
+	if err != nil {
+		return Check{Name: "kind", Message: err.Error()}
+	}
+	present, err := d.ImagePresent(ctx, KindNodeImage)
+	if err != nil {
+		return Check{Name: "kind", Message: err.Error()}
+	}
+	msg := fmt.Sprintf("kind %s with %s; node image %s ", KindVersion, d.Runtime(), KindNodeImage)
+	if present {
+		return Check{Name: "kind", OK: true, Message: msg + "present"}
+	}
+	return Check{Name: "kind", OK: true, Message: msg + "not pulled yet (the bootstrap pulls it)"}
 }

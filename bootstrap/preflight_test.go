@@ -74,16 +74,6 @@ func TestPreflight(t *testing.T) {
 		assert.NotContains(t, checksByName(checks), "terraform", "no Terraform for an existing cluster")
 		assert.Contains(t, checksByName(checks)["kubeconfig"].Message, "context prod (https://10.0.0.1:6443)")
 	})
-	t.Run("kind", func(t *testing.T) {
-		t.Setenv("DOCKER_HOST", "")
-		t.Setenv("PATH", t.TempDir())
-		old := dockerSocket
-		dockerSocket = filepath.Join(t.TempDir(), "docker.sock")
-		t.Cleanup(func() { dockerSocket = old })
-		checks := checksByName(Preflight(context.Background(), testConfig(t, ProviderKind), PreflightOptions{}))
-		assert.False(t, checks["docker"].OK)
-		assert.Contains(t, checks["docker"].Message, "needs a Docker engine")
-	})
 }
 
 func TestPreflightFile(t *testing.T) {

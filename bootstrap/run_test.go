@@ -305,23 +305,6 @@ func TestRunExisting(t *testing.T) {
 	assert.Contains(t, out.String(), "nothing to destroy")
 }
 
-func TestRunKindWithoutDocker(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "")
-	t.Setenv("PATH", t.TempDir())
-	old := dockerSocket
-	dockerSocket = filepath.Join(t.TempDir(), "docker.sock")
-	t.Cleanup(func() { dockerSocket = old })
-
-	_, err := Run(context.Background(), Options{Config: testConfig(t, ProviderKind)})
-	require.ErrorIs(t, err, ErrNoDocker)
-	assert.Contains(t, err.Error(), "provider kind needs a Docker engine")
-
-	// With an engine the error says what to do instead.
-	require.NoError(t, os.WriteFile(dockerSocket, nil, 0o600))
-	_, err = Run(context.Background(), Options{Config: testConfig(t, ProviderKind)})
-	require.ErrorIs(t, err, ErrKindNotBuiltIn)
-}
-
 func TestRunBadInput(t *testing.T) {
 	t.Run("missing credentials", func(t *testing.T) {
 		f := newFixture(t)

@@ -180,6 +180,9 @@ func (c *Config) Validate() error {
 	}
 	if c.KubernetesVersion != "" && !k8sVersion.MatchString(c.KubernetesVersion) {
 		errs.add("kubernetesVersion", "%q must look like 1.33 or 1.33.2", c.KubernetesVersion)
+	} else if v := KindKubernetesVersion(); c.Provider == ProviderKind && c.KubernetesVersion != "" &&
+		c.KubernetesVersion != v && !strings.HasPrefix(v, c.KubernetesVersion+".") {
+		errs.add("kubernetesVersion", "provider kind runs Kubernetes %s (the node image of kind %s), not %s; leave it empty", v, KindVersion, c.KubernetesVersion)
 	}
 	for _, k := range sortedKeys(c.Labels) {
 		if !labelKey.MatchString(k) {

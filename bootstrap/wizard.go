@@ -79,7 +79,7 @@ var providerDescriptions = map[Provider]string{
 	ProviderOCI:      "Oracle Cloud: OKE managed Kubernetes",
 	ProviderLocal:    "this machine: kwok clusters, offline, for trying OpenOva out",
 	ProviderExisting: "adopt the cluster of the current kubeconfig context",
-	ProviderKind:     "kind clusters (needs Docker)",
+	ProviderKind:     "this machine: kind clusters in Docker or Podman",
 }
 
 // wizardAnswers are the wizard's state; config turns them into a Config.

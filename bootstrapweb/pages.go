@@ -86,7 +86,7 @@ type stepLink struct {
 
 // layout is called with s.mu held.
 func (p *pages) layout(title, current string) layout {
-	l := layout{Title: title, CSRF: p.s.guarded.CSRF(), Revision: p.s.notify.revision(), Run: p.s.run != nil}
+	l := layout{Title: title, CSRF: p.s.guarded.CSRF(), Revision: p.s.notify.Revision(), Run: p.s.run != nil}
 	for _, st := range steps {
 		l.Steps = append(l.Steps, stepLink{ID: st.id, Title: st.title, Href: "/step/" + st.id, Done: p.s.wiz.done[st.id],
 			Current: st.id == current, Off: !p.s.wiz.reachable(st.id) || p.s.run != nil})

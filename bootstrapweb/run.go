@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/openova-io/core/bootstrap"
+	"github.com/openova-io/core/dashboard"
 )
 
 // maxLines bounds the output kept per phase (the newest lines stay).
@@ -44,7 +45,7 @@ const (
 type run struct {
 	mu         sync.Mutex
 	cfg        *bootstrap.Config
-	notify     *notifier
+	notify     *dashboard.Notifier
 	cancelFunc context.CancelFunc
 	started    time.Time
 	finished   time.Time
@@ -65,7 +66,7 @@ type phaseState struct {
 	count             int
 }
 
-func newRun(cfg *bootstrap.Config, cancel context.CancelFunc, now time.Time, n *notifier) *run {
+func newRun(cfg *bootstrap.Config, cancel context.CancelFunc, now time.Time, n *dashboard.Notifier) *run {
 	r := &run{cfg: cfg, notify: n, cancelFunc: cancel, started: now}
 	for _, ph := range bootstrap.Phases {
 		r.phases = append(r.phases, &phaseState{name: ph, state: statePending})
@@ -88,7 +89,7 @@ func (r *run) Write(p []byte) (int, error) {
 		r.partial = r.partial[i+1:]
 	}
 	r.mu.Unlock()
-	r.notify.changed()
+	r.notify.Changed()
 	return len(p), nil
 }
 
@@ -168,7 +169,7 @@ func (r *run) finish(res *bootstrap.Result, err error, now time.Time) {
 		r.endCurrent(bootstrap.PhaseFailed, now)
 	}
 	r.mu.Unlock()
-	r.notify.changed()
+	r.notify.Changed()
 }
 
 func (r *run) running() bool {
@@ -293,7 +294,7 @@ func (p *pages) cancel(w http.ResponseWriter, r *http.Request) {
 		rn.cancelling = true
 		rn.mu.Unlock()
 		rn.cancelFunc()
-		rn.notify.changed()
+		rn.notify.Changed()
 	}
 	http.Redirect(w, r, "/run", http.StatusSeeOther)
 }

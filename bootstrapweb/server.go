@@ -14,11 +14,9 @@ package bootstrapweb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -73,14 +71,11 @@ type Server struct {
 	// wg counts running bootstraps, so Serve returns only after Terraform stopped.
 	wg sync.WaitGroup
 
-	notify *notifier
+	notify *dashboard.Notifier
 }
 
 // Listen opens the listener; Serve serves on it.
 func Listen(opts Options) (*Server, error) {
-	if opts.Address == "" {
-		opts.Address = "127.0.0.1"
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -93,11 +88,11 @@ func Listen(opts Options) (*Server, error) {
 	if opts.Catalog == nil || opts.Bootstrap == nil {
 		return nil, errors.New("bootstrap wizard: a catalog and a bootstrap function are required")
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Address, strconv.Itoa(opts.Port)))
+	ln, addr, err := dashboard.ListenTCP(opts.Address, opts.Port)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s port %d: %w", opts.Address, opts.Port, err)
+		return nil, err
 	}
-	s := &Server{opts: opts, ln: ln, addr: ln.Addr().(*net.TCPAddr), notify: newNotifier(), base: context.Background()}
+	s := &Server{opts: opts, ln: ln, addr: addr, notify: &dashboard.Notifier{}, base: context.Background()}
 	s.wiz = newWizard(opts.Defaults, opts.Lookup)
 	if s.pages, err = newPages(s); err != nil {
 		_ = ln.Close()
@@ -125,41 +120,17 @@ func (s *Server) Handler() http.Handler { return s.guarded }
 // Serve serves until ctx ends. A running bootstrap is interrupted then (Terraform gets
 // its interrupt, as with Ctrl-C) and Serve returns once it stopped, its checkpoint saved.
 func (s *Server) Serve(ctx context.Context) error {
-	srv := &http.Server{
-		Handler:           s.guarded,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
 	s.mu.Lock()
 	s.base = ctx
 	s.mu.Unlock()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.ln) }()
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-	}
-	s.wg.Wait() // the runs' contexts derive from ctx: they are being interrupted
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if serr := srv.Shutdown(shutdown); serr != nil {
-		_ = srv.Close()
-	}
-	if err == nil {
-		err = <-errc
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	// the runs' contexts derive from ctx: they are being interrupted
+	return dashboard.Serve(ctx, s.ln, s.guarded, s.wg.Wait)
 }
 
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(dashboard.Static())))
+	// at most about four updates a second: Terraform prints fast
+	mux := dashboard.Mux(s.notify, 250*time.Millisecond)
 	mux.Handle("GET /wizard/", http.StripPrefix("/wizard/", http.FileServerFS(wizardStatic())))
-	mux.HandleFunc("GET /events", s.events)
 	p := s.pages
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("GET /step/{step}", p.step)
@@ -171,50 +142,4 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /run", p.runPage)
 	mux.HandleFunc("POST /run/cancel", p.cancel)
 	return mux
-}
-
-// events streams "hello" with the revision, then "update" after changes of the run (at
-// most about four a second: Terraform prints fast), in the dashboard's protocol, so the
-// dashboard's app.js drives the live parts.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	dashboard.ServeEvents(w, r, s.notify.subscribe, s.notify.revision, 250*time.Millisecond)
-}
-
-// notifier counts changes and tells the subscribers (coalescing).
-type notifier struct {
-	mu   sync.Mutex
-	rev  uint64
-	subs map[chan struct{}]struct{}
-}
-
-func newNotifier() *notifier { return &notifier{subs: map[chan struct{}]struct{}{}} }
-
-func (n *notifier) changed() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.rev++
-	for ch := range n.subs {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (n *notifier) revision() uint64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.rev
-}
-
-func (n *notifier) subscribe() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	n.mu.Lock()
-	n.subs[ch] = struct{}{}
-	n.mu.Unlock()
-	return ch, func() {
-		n.mu.Lock()
-		delete(n.subs, ch)
-		n.mu.Unlock()
-	}
 }

@@ -202,16 +202,8 @@ func (p *pages) components(d *stepData, cfg *bootstrap.Config) {
 		sort.SliceStable(s.Rows, func(i, j int) bool { return s.Rows[i].Name < s.Rows[j].Name })
 		d.Sections = append(d.Sections, s)
 	}
-	// The plan is the resolver's, from nothing installed: what bootstrap.ComponentSet asks.
-	req := catalog.Request{Kind: catalog.Install}
-	for _, m := range cat.Mandatory() {
-		req.Names = append(req.Names, m.Name)
-	}
-	for _, c := range cfg.Components.Install {
-		req.Names = append(req.Names, c.Name)
-		req.With = append(req.With, c.With...)
-	}
-	plan, err := catalog.Resolve(cat, nil, req)
+	// The plan is the one bootstrap installs.
+	plan, err := bootstrap.ComponentPlan(cat, cfg)
 	if err != nil {
 		d.PlanError = err.Error()
 		return

@@ -50,11 +50,11 @@ func compileTrusted(source string, comps []*Component) (*Catalog, error) {
 		byName[comp.Name] = comp
 		for i := range comp.Versions {
 			v := &comp.Versions[i]
-			sv, pv, err := parseVersion(v.Version)
+			pv, err := parseVersion(v.Version)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", comp.Name, err)
 			}
-			v.sv, v.v, v.prer = sv, pv, pv.isPre()
+			v.v, v.prer = pv, pv.isPre()
 			for j := range v.Requires {
 				if v.Requires[j].c, err = cc.parse(v.Requires[j].Constraint); err != nil {
 					return nil, fmt.Errorf("%s %s: %w", comp.Name, v.Version, err)

@@ -172,3 +172,15 @@ func joinList(items []string) string {
 	}
 	return out
 }
+
+// Suggest returns the component whose name is nearest to name (a typo of it), or "" when
+// none is near enough.
+func (c *Catalog) Suggest(name string) string {
+	best, bestD := "", min(2, len(name)/3+1)+1
+	for _, comp := range c.comps {
+		if d := editDistance(name, comp.Name); d < bestD || d == bestD && comp.Name < best {
+			best, bestD = comp.Name, d
+		}
+	}
+	return best
+}

@@ -17,6 +17,9 @@ const hintBudget = 2000
 const (
 	maxHints     = 3
 	maxHintTries = 8
+	// maxHintDowngrades bounds the downgrades a hint lists (a big platform's hint named
+	// thousands in one line).
+	maxHintDowngrades = 10
 )
 
 // hints tries relaxations of the request suggested by the facts the proof used, and
@@ -125,6 +128,9 @@ func (r *resolution) hints(base *problem, ls []*incompat) []string {
 			}
 			if len(downs) == 0 {
 				return ""
+			}
+			if len(downs) > maxHintDowngrades {
+				downs = append(downs[:maxHintDowngrades], fmt.Sprintf("and %d more", len(downs)-maxHintDowngrades))
 			}
 			return fmt.Sprintf("it would fit with downgrades: %s (pin those versions and allow downgrades)", strings.Join(downs, ", "))
 		})

@@ -111,7 +111,7 @@ func matchesAny[T interface {
 			s   string
 			pre bool
 		}(v)
-		_, pv, err := parseVersion(x.s)
+		pv, err := parseVersion(x.s)
 		if err == nil && c.match(&pv) {
 			return true
 		}
@@ -250,8 +250,8 @@ func checkResolve(t *testing.T, c *Catalog, installed []Installed, req Request, 
 		if !ok {
 			continue
 		}
-		_, a, _ := parseVersion(in.Version)
-		_, b, _ := parseVersion(v)
+		a, _ := parseVersion(in.Version)
+		b, _ := parseVersion(v)
 		if b.cmp(&a) < 0 {
 			pinned, isPinned := req.Versions[in.Name]
 			require.True(t, isPinned && req.AllowDowngrade && pinned == v, "%s downgraded %s -> %s without being asked", in.Name, in.Version, v)
@@ -348,7 +348,7 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 			in, isInst := inst[n]
 			_, pinned := req.Versions[n]
 			if isInst && !pinned {
-				_, a, _ := parseVersion(in.Version)
+				a, _ := parseVersion(in.Version)
 				if v.v.cmp(&a) < 0 {
 					return false
 				}
@@ -366,12 +366,12 @@ func bruteForce(c *Catalog, installed []Installed, req Request) (*bool, map[stri
 			}
 			for _, r := range v.Requires {
 				d := sel[r.Name]
-				if d == nil || !r.c.mc.Check(d.sv) {
+				if d == nil || !r.c.mc.Check(d.Semver()) {
 					return false
 				}
 			}
 			for _, o := range v.Optional {
-				if d := sel[o.Name]; d != nil && !o.c.mc.Check(d.sv) {
+				if d := sel[o.Name]; d != nil && !o.c.mc.Check(d.Semver()) {
 					return false
 				}
 			}

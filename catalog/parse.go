@@ -55,13 +55,14 @@ func parseFile(name string, data []byte) (comps []*Component, broken map[*Compon
 	}
 	docs := splitDocuments(data)
 	text := string(data) // one copy that the fast path's strings share
-	var nonEmpty []docChunk
+	nonEmpty := make([]docChunk, 0, len(docs))
+	var fp fastParser
 	for _, d := range docs {
 		doc := text[max(d.off, 0):][:len(d.data)]
 		if d.off < 0 {
 			doc = string(d.data)
 		}
-		if fc, empty, ok := fastDecode(doc); ok {
+		if fc, empty, ok := fastDecode(&fp, doc); ok {
 			if !empty {
 				d.fc = fc
 				nonEmpty = append(nonEmpty, d)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,9 +18,8 @@ import (
 // catalog means and every message stay those of the general path. empty is true for a
 // document with nothing but comments and blank lines. FuzzFastDecode holds the two paths
 // together.
-func fastDecode(doc string) (fc *fileComponent, empty, ok bool) {
-	p, ok := newFastParser(doc)
-	if !ok {
+func fastDecode(p *fastParser, doc string) (fc *fileComponent, empty, ok bool) {
+	if !p.reset(doc) {
 		return nil, false, false
 	}
 	j := p.peek()
@@ -39,28 +39,35 @@ type fastLine struct {
 	text   string // the rest of the line; "" when the line is blank
 }
 
+// A fastParser reads one document at a time; parseFile reuses one for all of a file's
+// documents, so its buffers are allocated once.
 type fastParser struct {
 	lines []fastLine
 	i     int  // next line to read
 	nlEnd bool // the document ends with a line break
 	bad   bool
+
+	versions []Version // the versions of the component being read, copied out at its end
 }
 
-func newFastParser(doc string) (*fastParser, bool) {
+// reset makes p read doc, or reports false when doc holds bytes the fast path leaves to
+// the general one.
+func (p *fastParser) reset(doc string) bool {
 	for i := 0; i < len(doc); i++ {
 		switch b := doc[i]; {
 		case b == '\n':
 		case b < 0x20 || b == 0x7f: // tabs, carriage returns and control characters
-			return nil, false
+			return false
 		case b >= 0x80:
 			if !printableUTF8(doc[i:]) {
-				return nil, false
+				return false
 			}
 			i = len(doc)
 		}
 	}
 	s := doc
-	p := &fastParser{nlEnd: strings.HasSuffix(s, "\n"), lines: make([]fastLine, 0, strings.Count(s, "\n")+1)}
+	clear(p.lines)
+	*p = fastParser{nlEnd: strings.HasSuffix(s, "\n"), lines: p.lines[:0], versions: p.versions[:0]}
 	s = strings.TrimSuffix(s, "\n")
 	for s != "" || len(p.lines) == 0 {
 		line, rest, _ := strings.Cut(s, "\n")
@@ -71,7 +78,7 @@ func newFastParser(doc string) (*fastParser, bool) {
 			break
 		}
 	}
-	return p, true
+	return true
 }
 
 // printableUTF8 reports whether b is valid UTF-8 holding only characters YAML reads as
@@ -92,7 +99,7 @@ func printableUTF8(b string) bool {
 	return true
 }
 
-func (p *fastParser) fail() bool { p.bad = true; return false }
+func (p *fastParser) fail() { p.bad = true }
 
 // peek returns the index of the next line at or after p.i that is neither blank nor a
 // comment, or -1.
@@ -124,6 +131,15 @@ func (p *fastParser) mapping(indent int, field func(key string, ind int, rest st
 			p.fail()
 			return
 		}
+		if rest != "" && (rest[0] == '{' || rest[0] == '[') {
+			lines, ok := expandFlowValue(indent, key, rest)
+			if !ok {
+				p.fail()
+				return
+			}
+			p.lines = slices.Replace(p.lines, j, j+1, lines...)
+			continue // read the line again, now "key:"
+		}
 		for _, k := range seen {
 			if k == key {
 				p.fail()
@@ -147,7 +163,7 @@ func splitKey(t string) (key, rest string, ok bool) {
 		if c == ':' && (i+1 == len(t) || t[i+1] == ' ') {
 			break
 		}
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/')) {
+		if !keyByte(c, i == 0) {
 			return "", "", false
 		}
 	}
@@ -155,6 +171,18 @@ func splitKey(t string) (key, rest string, ok bool) {
 		return "", "", false
 	}
 	return t[:i], strings.TrimLeft(t[i+1:], " "), true
+}
+
+// keyByte reports whether c may stand in a plain key: a letter, or after the first byte
+// also a digit, '-', '_', '.' or '/'.
+func keyByte(c byte, first bool) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		return true
+	case first:
+		return false
+	}
+	return c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
 }
 
 // specialWord reports words YAML 1.1 reads as booleans or null (in any case).
@@ -210,6 +238,18 @@ func (p *fastParser) seq(ind int, rest string, item func(ind, parent int) bool) 
 		if t == "" || t[0] == '#' || t[0] == '-' && (len(t) == 1 || t[1] == ' ') {
 			return false
 		}
+		if t[0] == '{' {
+			if l.text[2] != '{' {
+				return false
+			}
+			lines, ok := expandFlowItem(l.indent, l.text[2:])
+			if !ok {
+				return false
+			}
+			p.lines = slices.Replace(p.lines, j, j+1, lines...)
+			l = p.lines[j]
+			t = l.text[2:]
+		}
 		p.lines[j] = fastLine{indent: d + len(l.text) - len(t), text: t}
 		p.i = j
 		if !item(p.lines[j].indent, d) {
@@ -226,7 +266,7 @@ func (p *fastParser) mapItem(ind int, field func(key string, ind int, rest strin
 }
 
 // strItem reads a sequence item that is a string.
-func (p *fastParser) strItem(ind, parent int, out *[]string) bool {
+func (p *fastParser) strItem(parent int, out *[]string) bool {
 	t := p.lines[p.i].text // seq rewrote this line and left p.i on it
 	if _, _, isKey := splitKey(t); isKey {
 		return false

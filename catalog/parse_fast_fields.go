@@ -1,5 +1,7 @@
 package catalog
 
+import "slices"
+
 // The fields of a component document, as fastDecode reads them: every field of
 // componentShape, each with the type the shape gives it; an unknown field fails.
 
@@ -41,7 +43,7 @@ func (p *fastParser) componentField(fc *fileComponent, key string, ind int, rest
 			return ok
 		})
 	case "endpoints":
-		return p.seq(ind, rest, func(ci, parent int) bool { return p.strItem(ci, parent, &fc.Endpoints) })
+		return p.seq(ind, rest, func(_, parent int) bool { return p.strItem(parent, &fc.Endpoints) })
 	case "services":
 		ci, ok := p.nested(ind, rest, false)
 		if !ok {
@@ -65,11 +67,17 @@ func (p *fastParser) componentField(fc *fileComponent, key string, ind int, rest
 		})
 		return !p.bad
 	case "versions":
-		return p.seq(ind, rest, func(ci, _ int) bool {
-			fc.Versions = append(fc.Versions, Version{})
-			v := &fc.Versions[len(fc.Versions)-1]
+		// Read into the parser's buffer and copy out once: a Version is large, and
+		// growing each component's slice item by item cost half of a big catalog's bytes.
+		p.versions = p.versions[:0]
+		ok := p.seq(ind, rest, func(ci, _ int) bool {
+			p.versions = append(p.versions, Version{})
+			v := &p.versions[len(p.versions)-1]
 			return p.mapItem(ci, func(k string, ki int, r string) bool { return p.versionField(v, k, ki, r) })
 		})
+		fc.Versions = slices.Clone(p.versions)
+		clear(p.versions)
+		return ok
 	}
 	return false
 }

@@ -47,7 +47,7 @@ func checkFastAgrees(t *testing.T, data []byte) (fast, total int) {
 	t.Helper()
 	for _, d := range splitDocuments(data) {
 		total++
-		fc, empty, ok := fastDecode(string(d.data))
+		fc, empty, ok := fastDecode(&fastParser{}, string(d.data))
 		if !ok {
 			continue
 		}
@@ -88,6 +88,8 @@ func TestFastDecodeReadsTheUsualStyle(t *testing.T) {
 	}
 	fast, total := checkFastAgrees(t, syntheticCatalogYAML(50, 10, 2))
 	assert.Equal(t, total, fast, "every document of the generated catalog")
+	fast, total = checkFastAgrees(t, []byte(flowStyleCatalog))
+	assert.Equal(t, total, fast, "every document of a catalog written in flow style")
 }
 
 func TestFastDecodeScalars(t *testing.T) {
@@ -114,11 +116,25 @@ func TestFastDecodeScalars(t *testing.T) {
 		{"null", "description:\n", false},
 		{"timestamp", "versions:\n- released: 2026-01-02\n", false},
 		{"continued plain", "description: a\n  b\n", false},
-		{"flow", "chart: {name: x}\n", false},
+		{"flow mapping", "chart: {repository: \"https://charts.example.test\", name: x}\n", true},
+		{"flow sequence of strings", "endpoints: [\"https://a.{{ .Domain }}\", 'b']\n", true},
+		{"flow items", "versions:\n- {version: 1.1.0, chartVersion: 1.1.0, changelog: \"1.1\"}\n- version: 1.0.0\n  requires: [{name: a, constraint: \">=1.0.0\"}, {name: b, constraint: ^2}]\n", true},
+		{"flow float", "versions:\n- {version: 1.10}\n", false},
+		{"flow plain with a space", "chart: {name: a b}\n", false},
+		{"flow plain with a colon", "chart: {repository: https://x, name: c}\n", false},
+		{"flow indicator", "versions:\n- {version: 1.0.0, requires: [{name: a, constraint: >=1}]}\n", false},
+		{"flow nested in a mapping", "versions:\n- {version: 1.0.0, requires: [{name: a}]}\n", false},
+		{"flow empty", "endpoints: []\n", false},
+		{"flow comment", "chart: {name: x} # c\n", false},
+		{"flow on two lines", "chart: {name: x,\n  repository: \"https://x\"}\n", false},
+		{"flow duplicate key", "chart: {name: x, name: y}\n", false},
+		{"flow boolean key", "chart: {yes: x}\n", false},
+		{"flow without a space after the colon", "chart: {name:x}\n", false},
+		{"flow sequence item", "endpoints:\n- [\"a\"]\n", false},
 		{"anchor", "description: &a x\n", false},
 		{"tab", "description: a\tb\n", false},
 		{"duplicate", "description: a\ndescription: b\n", false},
-		{"unknown field", "descripton: a\n", false},
+		{"unknown field", "summary: a\n", false},
 		{"escape", "description: \"\\x41\"\n", false},
 		{"keep chomping", "description: |+\n  a\n", false},
 		{"more indented folded", "description: >\n  a\n    b\n", false},
@@ -127,12 +143,42 @@ func TestFastDecodeScalars(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := []byte(head + tt.doc)
-			_, _, ok := fastDecode(string(doc))
+			_, _, ok := fastDecode(&fastParser{}, string(doc))
 			assert.Equal(t, tt.fast, ok)
 			checkFastAgrees(t, doc)
 		})
 	}
 }
+
+// flowStyleCatalog is written as programs often write catalogs: flow mappings and
+// sequences on one line.
+const flowStyleCatalog = `apiVersion: catalog.openova.io/v1alpha1
+kind: Component
+name: c0001
+displayName: Component 1
+category: a-la-carte
+description: Benchmark component 1.
+namespace: c0001
+chart: {repository: "https://charts.example.test", name: c0001}
+endpoints: ["https://c0001.{{ .Domain }}"]
+versions:
+- {version: 1.1.0, chartVersion: 1.1.0, changelog: "1.1"}
+- version: 1.0.0
+  chartVersion: 1.0.0
+  changelog: "1.0"
+  requires: [{name: c0000, constraint: ">=1.0.0"}]
+---
+apiVersion: catalog.openova.io/v1alpha1
+kind: Component
+name: c0000
+displayName: Component 0
+category: mandatory
+description: Benchmark component 0.
+namespace: c0000
+chart: {repository: "https://charts.example.test", name: c0000}
+versions:
+- {version: 1.0.0, chartVersion: 1.0.0, changelog: 'first, with a comma'}
+`
 
 // FuzzFastDecode: whatever fastDecode accepts, the general path reads the same way.
 func FuzzFastDecode(f *testing.F) {
@@ -140,6 +186,8 @@ func FuzzFastDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add(syntheticCatalogYAML(3, 3, 2))
+	f.Add([]byte(flowStyleCatalog))
+	f.Add([]byte("name: x\nchart: {name: a, repository: 'b'}\nendpoints: [a, \"b\"]\nversions:\n- {version: 1.0.0}\n"))
 	f.Add([]byte("name: x\ndescription: |\n  a\n\n  b\nversions:\n- version: 1.0.0\n  values: >-\n    a: 1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, want := splitDocuments(data), splitDocumentsByCopy(data)

@@ -85,6 +85,18 @@ type Step struct {
 	Parts []string `json:"parts,omitempty"`
 }
 
+// Versions is the step's version in words: the version installed, kept or removed, or
+// "FROM → TO" for an upgrade or downgrade.
+func (s Step) Versions() string {
+	switch s.Action {
+	case ActionInstall:
+		return s.To
+	case ActionRemove, ActionKeep:
+		return s.From
+	}
+	return s.From + " → " + s.To
+}
+
 // Plan is the ordered outcome of a resolution. Steps are ordered so that a component
 // comes after everything it depends on; removals come last, dependents before their
 // dependencies. Its JSON form, {"steps":[{"action","component","from","to","reason"}]},

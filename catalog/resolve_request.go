@@ -70,7 +70,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			bad("installed component %s is not in the catalog (%s); uninstall it or use a catalog that has it", in.Name, c.source)
 			continue
 		}
-		_, v, err := parseVersion(in.Version)
+		v, err := parseVersion(in.Version)
 		if err != nil {
 			bad("installed %s: %v", in.Name, err)
 			continue
@@ -276,12 +276,4 @@ func (r *resolution) offers(p, m int32) vset {
 	return out
 }
 
-func (r *resolution) suggest(n string) string {
-	best, bestD := "", min(2, len(n)/3+1)+1
-	for _, node := range r.index.nodes {
-		if d := editDistance(n, node.comp.Name); d < bestD || d == bestD && node.comp.Name < best {
-			best, bestD = node.comp.Name, d
-		}
-	}
-	return best
-}
+func (r *resolution) suggest(n string) string { return r.c.Suggest(n) }

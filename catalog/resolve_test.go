@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -435,4 +436,37 @@ func TestPlanJSON(t *testing.T) {
 func TestErrorsAreTyped(t *testing.T) {
 	var err error = &ConflictError{Request: "install x"}
 	assert.True(t, errors.As(err, new(*ConflictError)))
+}
+
+func TestStepVersions(t *testing.T) {
+	for _, tt := range []struct {
+		step Step
+		want string
+	}{
+		{Step{Action: ActionInstall, To: "1.2.0"}, "1.2.0"},
+		{Step{Action: ActionKeep, From: "1.0.0", To: "1.0.0"}, "1.0.0"},
+		{Step{Action: ActionRemove, From: "1.0.0"}, "1.0.0"},
+		{Step{Action: ActionUpgrade, From: "1.0.0", To: "2.0.0"}, "1.0.0 → 2.0.0"},
+		{Step{Action: ActionDowngrade, From: "2.0.0", To: "1.0.0"}, "2.0.0 → 1.0.0"},
+	} {
+		assert.Equal(t, tt.want, tt.step.Versions(), string(tt.step.Action))
+	}
+}
+
+// TestDowngradeHintIsBounded: on a big platform the downgrade hint names at most
+// maxHintDowngrades components and says how many more there are, instead of thousands.
+func TestDowngradeHintIsBounded(t *testing.T) {
+	c, installed, req := unsatSynthetic(t, 500)
+	_, err := Resolve(c, installed, req)
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce)
+	var hint string
+	for _, h := range ce.Hints {
+		if strings.HasPrefix(h, "it would fit with downgrades: ") {
+			hint = h
+		}
+	}
+	require.NotEmpty(t, hint, "hints: %q", ce.Hints)
+	assert.Regexp(t, `, and \d+ more \(pin those versions`, hint)
+	assert.Equal(t, maxHintDowngrades, strings.Count(hint, " → "), hint)
 }

@@ -120,7 +120,7 @@ func cmpU(a, b uint64) int {
 
 // parseVersion parses a full semantic version MAJOR.MINOR.PATCH[-PRE][+BUILD]; a leading
 // "v" is accepted (Platform objects may carry one), partial versions are not.
-func parseVersion(s string) (*semver.Version, ver, error) {
+func parseVersion(s string) (ver, error) {
 	if isRelease(s) { // the common case, without the parser's allocations
 		var n [3]uint64
 		rest := s
@@ -129,13 +129,13 @@ func parseVersion(s string) (*semver.Version, ver, error) {
 			n[k], _ = strconv.ParseUint(part, 10, 64)
 			rest = r
 		}
-		return semver.New(n[0], n[1], n[2], "", ""), ver{major: n[0], minor: n[1], patch: n[2]}, nil
+		return ver{major: n[0], minor: n[1], patch: n[2]}, nil
 	}
 	sv, err := semver.StrictNewVersion(strings.TrimPrefix(s, "v"))
 	if err != nil {
-		return nil, ver{}, fmt.Errorf("%q is not a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE]): %w", s, err)
+		return ver{}, fmt.Errorf("%q is not a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE]): %w", s, err)
 	}
-	return sv, newVer(sv), nil
+	return newVer(sv), nil
 }
 
 type op uint8

@@ -136,7 +136,7 @@ func TestRandomConstraintsMatchMasterminds(t *testing.T) {
 // result; anything else takes the parser.
 func TestParseVersionFastPath(t *testing.T) {
 	for _, s := range []string{"0.0.0", "1.2.3", "10.20.30", "18446744073709551615.0.1", "01.2.3", "1.02.3", "1.2", "1.2.3.4", "1.2.3-rc.1", "1.2.3+b", "v1.2.3", "1..3", ".1.2", "1.2.", ""} {
-		sv, pv, err := parseVersion(s)
+		pv, err := parseVersion(s)
 		want, wantErr := semver.StrictNewVersion(s)
 		if wantErr != nil {
 			if isRelease(s) {
@@ -145,7 +145,8 @@ func TestParseVersionFastPath(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err, s)
-		assert.Equal(t, want, sv, s)
 		assert.Equal(t, newVer(want), pv, s)
+		v := Version{Version: s, v: pv}
+		assert.Equal(t, want, v.Semver(), s)
 	}
 }

@@ -197,7 +197,6 @@ type Version struct {
 	// satisfy the constraint.
 	Optional []Optional `json:"optional,omitempty"`
 
-	sv   *semver.Version
 	v    ver
 	prer bool
 
@@ -247,8 +246,16 @@ func (p *Part) Kind() PartKind {
 // only picks pre-releases that are pinned or already installed.
 func (v *Version) Prerelease() bool { return v.prer }
 
-// Semver returns the parsed version.
-func (v *Version) Semver() *semver.Version { return v.sv }
+// Semver returns the version as Masterminds semver parses it, a new value on each call:
+// the catalog keeps only its own compact form (parsing every version of a big catalog
+// with Masterminds cost a fifth of its load).
+func (v *Version) Semver() *semver.Version {
+	sv, err := semver.StrictNewVersion(v.Version)
+	if err != nil { // a Version of a loaded catalog always parses: Load checked it
+		return semver.New(v.v.major, v.v.minor, v.v.patch, "", "")
+	}
+	return sv
+}
 
 // Requirement is a dependency of a version on another component.
 type Requirement struct {
@@ -276,7 +283,7 @@ type Optional struct {
 // Version returns the version v of the component, compared by semantic-version
 // precedence ("v1.2.3" and "1.2.3+build" find "1.2.3").
 func (c *Component) Version(v string) (*Version, bool) {
-	_, pv, err := parseVersion(v)
+	pv, err := parseVersion(v)
 	if err != nil {
 		return nil, false
 	}

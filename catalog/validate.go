@@ -163,10 +163,10 @@ func validateComponent(c *Component, cc constraintCache) []fieldProblem {
 		vf := "versions[" + strconv.Itoa(i) + "]"
 		if v.Version == "" {
 			add(vf+".version", "required")
-		} else if sv, pv, err := parseVersion(v.Version); err != nil || strings.HasPrefix(v.Version, "v") {
+		} else if pv, err := parseVersion(v.Version); err != nil || strings.HasPrefix(v.Version, "v") {
 			add(vf+".version", "%q is not a semantic version MAJOR.MINOR.PATCH[-PRERELEASE] (no \"v\" prefix)", v.Version)
 		} else {
-			v.sv, v.v, v.prer = sv, pv, pv.isPre()
+			v.v, v.prer = pv, pv.isPre()
 			// Build metadata does not count. A strict semantic version without "v" is
 			// written as sv.String() writes it.
 			key, _, _ := strings.Cut(v.Version, "+")

@@ -56,7 +56,7 @@ func Verify(c *Catalog, set []Installed) error {
 				bad("%s %s requires %s %s, which is not installed", name, m.v.Version, r.Name, r.Constraint)
 			case dep.v == nil:
 				// reported above
-			case !r.c.mc.Check(dep.v.sv):
+			case !r.c.mc.Check(dep.v.Semver()):
 				bad("%s %s requires %s %s, but %s %s is installed", name, m.v.Version, r.Name, r.Constraint, r.Name, dep.v.Version)
 			}
 			if ok {
@@ -68,7 +68,7 @@ func Verify(c *Catalog, set []Installed) error {
 			if !ok {
 				continue
 			}
-			if dep.v != nil && !o.c.mc.Check(dep.v.sv) {
+			if dep.v != nil && !o.c.mc.Check(dep.v.Semver()) {
 				bad("%s %s accepts its optional member %s only at %s, but %s %s is installed", name, m.v.Version, o.Name, o.Constraint, o.Name, dep.v.Version)
 			}
 			edges[name] = append(edges[name], o.Name)
@@ -136,7 +136,7 @@ func AvailableUpgrade(c *Catalog, set []Installed, name string) (*Version, error
 	if cur == nil {
 		return nil, &InputError{Problems: []string{fmt.Sprintf("%s is not installed", name)}}
 	}
-	_, cv, err := parseVersion(cur.Version)
+	cv, err := parseVersion(cur.Version)
 	if err != nil {
 		return nil, &InputError{Problems: []string{fmt.Sprintf("installed %s: %v", name, err)}}
 	}

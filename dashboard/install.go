@@ -160,7 +160,7 @@ func (p *pages) dialog(v *view, name string, form url.Values) (*installDialog, *
 		n := map[catalog.Action]int{}
 		for _, s := range ch.Plan.Steps {
 			n[s.Action]++
-			d.Steps = append(d.Steps, stepRow{Action: string(s.Action), Component: s.Component, Version: stepVersion(s), Reason: s.Reason})
+			d.Steps = append(d.Steps, stepRow{Action: string(s.Action), Component: s.Component, Version: s.Versions(), Reason: s.Reason})
 		}
 		switch {
 		case !ch.Changed():
@@ -200,21 +200,21 @@ func matching(cat *catalog.Catalog, name, constraint string) []string {
 	return out
 }
 
-func stepVersion(s catalog.Step) string {
-	switch s.Action {
-	case catalog.ActionInstall:
-		return s.To
-	case catalog.ActionRemove, catalog.ActionKeep:
-		return s.From
-	}
-	return s.From + " → " + s.To
-}
-
 // explain is an error in the words the CLI uses.
 func explain(err error) string {
 	var conflict *catalog.ConflictError
 	if errors.As(err, &conflict) {
 		return conflict.Error()
+	}
+	return inWords(err)
+}
+
+// inWords is a write's error as the page shows it: the CLI's words, without what only the
+// CLI can do (--force-conflicts).
+func inWords(err error) string {
+	var conflict *lifecycle.ConflictError
+	if errors.As(err, &conflict) {
+		return conflict.Err.Error()
 	}
 	return err.Error()
 }
@@ -267,7 +267,7 @@ func (p *pages) install(w http.ResponseWriter, r *http.Request) {
 			p.render(w, http.StatusConflict, "components", d)
 			return
 		}
-		dialog.WriteError = err.Error()
+		dialog.WriteError = inWords(err)
 		p.render(w, http.StatusBadGateway, "components", d)
 		return
 	}

@@ -200,14 +200,42 @@ type dashboardData struct {
 	Upgrades   int
 	Alerts     []alertRow
 	Links      []linkRow
-	Regions    []openovav1alpha1.Region
+	Regions    []regionRow
 	LastCheck  *time.Time
 	Error      string
 }
 
 type alertRow struct {
-	Component, Version, Reason, Message string
-	Since                               *time.Time
+	Component, Version, Region, Reason, Message string
+	Since                                       *time.Time
+}
+
+// regionRow is one region of a two-region platform, as the CLI's REGIONS section shows it:
+// how many of the components placed there are Healthy at their version, and why not.
+type regionRow struct {
+	Name, Role, Context string
+	Healthy, Components int32
+	Percent             int32
+	Problem             string
+}
+
+// regionRows are the platform's regions, the primary first; nil for one region.
+func regionRows(v *view) []regionRow {
+	var out []regionRow
+	for _, rs := range v.RegionStates() {
+		row := regionRow{Name: rs.Name, Role: string(rs.Role), Healthy: rs.HealthyCount, Components: rs.ComponentCount,
+			Percent: rs.HealthPercent, Problem: rs.Problem()}
+		for _, r := range v.Platform.Spec.Regions {
+			if r.Name == rs.Name {
+				row.Context = r.Context
+			}
+		}
+		if rs.ComponentCount == 0 && rs.Reported && rs.Reachable {
+			row.Percent = 100
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 type linkRow struct{ Component, DisplayName, URL string }
@@ -220,7 +248,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	st := v.Platform.Status
 	d := dashboardData{layout: p.layout(v, "Dashboard", "dashboard", "/"), Phase: st.Phase, Reconciled: v.Reconciled(),
-		Health: v.Health(), Regions: v.Platform.Spec.Regions}
+		Health: v.Health(), Regions: regionRows(v)}
 	if d.Phase == "" {
 		d.Phase = "Unknown"
 	}
@@ -248,7 +276,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 func alerts(v *view) []alertRow {
 	var out []alertRow
 	for _, a := range v.Platform.Status.Alerts {
-		row := alertRow{Component: a.Component, Reason: a.Reason, Message: a.Message}
+		row := alertRow{Component: a.Component, Region: a.Region, Reason: a.Reason, Message: a.Message}
 		if a.Since != nil {
 			t := a.Since.Time
 			row.Since = &t

@@ -28,8 +28,7 @@ func TestTemplatesParse(t *testing.T) {
 type staticSource struct{ st *State }
 
 func (s staticSource) Snapshot(context.Context) (*State, error) { return s.st, nil }
-func (staticSource) Subscribe() (<-chan struct{}, func())       { return make(chan struct{}), func() {} }
-func (staticSource) Revision() uint64                           { return 1 }
+func (staticSource) Notifier() *Notifier                        { return &Notifier{} }
 
 func samplePlatform() *State {
 	since := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
@@ -47,17 +46,21 @@ func samplePlatform() *State {
 			},
 		},
 		Status: openovav1alpha1.PlatformStatus{Phase: "Degraded", ObservedGeneration: 3,
-			Alerts: []openovav1alpha1.Alert{{Component: "neo4j", Reason: "UpgradeRolledBack", Message: "upgrade to 2.0.0 failed and was rolled back", Since: &since}}},
+			Alerts: []openovav1alpha1.Alert{{Component: "neo4j", Region: "hel1", Reason: "UpgradeRolledBack", Message: "upgrade to 2.0.0 failed and was rolled back", Since: &since}},
+			Regions: []openovav1alpha1.RegionSummary{{Name: "fsn1", Reachable: true}, {Name: "hel1", Reachable: false, Message: "dial tcp 127.0.0.1:1: connection refused"}}},
 	}
 	comps := map[string]*openovav1alpha1.Component{}
 	for _, e := range p.Spec.Components {
-		c := &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: p.Namespace}, Spec: openovav1alpha1.ComponentSpec{Version: e.Version}}
-		c.Status = openovav1alpha1.ComponentStatus{Health: "Healthy", Version: e.Version, Endpoints: []string{"https://" + e.Name + ".acme.example.com"}}
+		c := &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: p.Namespace}, Spec: openovav1alpha1.ComponentSpec{Version: e.Version,
+			Regions: []openovav1alpha1.ComponentRegion{{Name: "hel1", Role: "standby"}, {Name: "fsn1", Role: "primary"}}}}
+		c.Status = openovav1alpha1.ComponentStatus{Health: "Healthy", Version: e.Version, Endpoints: []string{"https://" + e.Name + ".acme.example.com"},
+			Regions: []openovav1alpha1.RegionStatus{{Name: "hel1", Version: e.Version, Health: "Healthy"}, {Name: "fsn1", Version: e.Version, Health: "Healthy"}}}
 		if e.Name == "grafana" {
 			c.Status.AvailableUpgrade = &openovav1alpha1.AvailableUpgrade{Version: "0.2.0"}
 		}
 		if e.Name == "neo4j" {
 			c.Status.Version, c.Status.FailedVersion = "1.0.0", "2.0.0"
+			c.Status.Regions[0].Version, c.Status.Regions[1].Version = "1.0.0", "1.0.0"
 		}
 		comps[e.Name] = c
 	}
@@ -75,7 +78,8 @@ func TestPagesRender(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/", []string{"Health: <span id=\"health-percent\">80%</span>", "4 of 5", "kwok-acme", "neo4j 2.0.0", "UpgradeRolledBack", "https://ai-hub.acme.example.com", "hel1"}},
+		{"/", []string{"Health: <span id=\"health-percent\">80%</span>", "4 of 5", "kwok-acme", "neo4j 2.0.0</strong> in hel1 · UpgradeRolledBack", "https://ai-hub.acme.example.com",
+			`<tr id="region-fsn1"><td>fsn1</td><td>primary</td>`, "4 of 5</td>", "region fsn1: 1 of 5 components not healthy", `<tr id="region-hel1"><td>hel1</td><td>standby</td>`, "region hel1 is unreachable (dial tcp 127.0.0.1:1: connection refused)"}},
 		{"/components", []string{"Mandatory", "Meta-platforms", `id="row-ai-hub"`, "Upgrade: 0.2.0", "1.0.0 → 2.0.0"}},
 		{"/components?f=1", []string{`href="/components/langserve/install"`, "not installed"}},
 		{"/components/langserve/install", []string{"Install LangServe", "Plan: 1 to install, 0 to upgrade, 0 to remove."}},

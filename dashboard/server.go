@@ -9,11 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,10 +39,8 @@ type Options struct {
 type Source interface {
 	// Snapshot returns the watched objects now; an error when the Platform is gone.
 	Snapshot(ctx context.Context) (*State, error)
-	// Subscribe returns a channel that receives a value after changes, and its end.
-	Subscribe() (<-chan struct{}, func())
-	// Revision counts the changes seen.
-	Revision() uint64
+	// Notifier announces the changes (to the event streams).
+	Notifier() *Notifier
 }
 
 // Server is a running dashboard listener.
@@ -59,9 +55,6 @@ type Server struct {
 
 // Listen opens the dashboard's listener; Serve serves on it.
 func Listen(opts Options) (*Server, error) {
-	if opts.Address == "" {
-		opts.Address = "127.0.0.1"
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -72,11 +65,11 @@ func Listen(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Address, strconv.Itoa(opts.Port)))
+	ln, addr, err := ListenTCP(opts.Address, opts.Port)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s port %d: %w", opts.Address, opts.Port, err)
+		return nil, err
 	}
-	s := &Server{opts: opts, ln: ln, addr: ln.Addr().(*net.TCPAddr), secrets: sec}
+	s := &Server{opts: opts, ln: ln, addr: addr, secrets: sec}
 	if s.pages, err = newPages(s); err != nil {
 		_ = ln.Close()
 		return nil, err
@@ -87,6 +80,9 @@ func Listen(opts Options) (*Server, error) {
 
 // Loopback reports whether the server listens on a loopback address only.
 func (s *Server) Loopback() bool { return s.addr.IP.IsLoopback() }
+
+// TCPAddr is the address listened on.
+func (s *Server) TCPAddr() *net.TCPAddr { return s.addr }
 
 // Addr is the address listened on, host:port.
 func (s *Server) Addr() string { return s.addr.String() }
@@ -103,34 +99,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves until ctx ends, then shuts down (open event streams end at once).
 func (s *Server) Serve(ctx context.Context) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		_ = srv.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return Serve(ctx, s.ln, s.handler, nil)
 }
 
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /events", s.events)
+	mux := Mux(s.opts.Watch.Notifier(), 0)
 	p := s.pages
 	mux.HandleFunc("GET /{$}", p.dashboard)
 	mux.HandleFunc("GET /components", p.components)
@@ -143,12 +116,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /settings", p.saveSettings)
 	mux.HandleFunc("POST /settings/refresh", p.refresh)
 	return mux
-}
-
-// events streams a server-sent event "update" after every change the watch sees; the pages
-// then re-render their live parts from the cache.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	ServeEvents(w, r, s.opts.Watch.Subscribe, s.opts.Watch.Revision, 0)
 }
 
 // ServeEvents streams the protocol app.js speaks: "hello" with the current revision, then

@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,10 +22,11 @@ import (
 	"github.com/openova-io/core/lifecycle"
 )
 
-// The settings are the Platform's spec.catalog and spec.updates. They are written with a
-// JSON merge patch that carries the resourceVersion of a fresh read, after checking that
-// those two fields are still what the form showed: a concurrent change of the settings is
-// refused ("changed since you looked"), a concurrent change of anything else is not lost.
+// The settings are the Platform's spec.catalog and spec.updates. They are written with
+// lifecycle.ApplySettings, one server-side apply as the CLI's writes (field manager
+// kubectl-openova, the resourceVersion of a fresh read), after checking that those two
+// fields are still what the form showed: a concurrent change of the settings is refused
+// ("changed since you looked"), a concurrent change of anything else is not lost.
 
 type settingsData struct {
 	layout
@@ -104,28 +105,26 @@ func (p *pages) settings(w http.ResponseWriter, r *http.Request) {
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
-// settingsPatch turns the form into the merge patch of spec.catalog and spec.updates, or
-// the problems with it.
-func settingsPatch(form url.Values) (map[string]any, []string) {
+// settingsForm turns the form into the settings, or the problems with it.
+func settingsForm(form url.Values) (lifecycle.Settings, []string) {
 	var problems []string
-	spec := map[string]any{}
-	if u := strings.TrimSpace(form.Get("catalog")); u == "" {
-		spec["catalog"] = nil
-	} else if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		problems = append(problems, "The catalog URL must be an http(s) URL.")
-	} else {
-		spec["catalog"] = map[string]any{"url": u}
+	var set lifecycle.Settings
+	if u := strings.TrimSpace(form.Get("catalog")); u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			problems = append(problems, "The catalog URL must be an http(s) URL.")
+		}
+		set.Catalog = &openovav1alpha1.CatalogSource{URL: u}
 	}
-	updates := map[string]any{"checkInterval": nil, "maintenanceWindow": nil}
+	updates := &openovav1alpha1.UpdatePolicy{}
 	if s := strings.TrimSpace(form.Get("interval")); s != "" {
 		if d, err := time.ParseDuration(s); err != nil || d < time.Minute {
 			problems = append(problems, "The update check interval must be a duration of at least 1m, such as 6h.")
 		} else {
-			updates["checkInterval"] = d.String()
+			updates.CheckInterval = &metav1.Duration{Duration: d}
 		}
 	}
 	if start := strings.TrimSpace(form.Get("start")); start != "" {
-		mw := map[string]any{"start": start}
+		mw := &openovav1alpha1.MaintenanceWindow{Start: start}
 		if !hhmm.MatchString(start) {
 			problems = append(problems, "The maintenance window starts at a time HH:MM, such as 02:00.")
 		}
@@ -133,28 +132,24 @@ func settingsPatch(form url.Values) (map[string]any, []string) {
 		if err != nil || d <= 0 || d > 24*time.Hour {
 			problems = append(problems, "The maintenance window lasts a duration between 1m and 24h, such as 2h.")
 		}
-		mw["duration"] = d.String()
+		mw.Duration = metav1.Duration{Duration: d}
 		if tz := strings.TrimSpace(form.Get("timezone")); tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil {
 				problems = append(problems, fmt.Sprintf("Unknown time zone %q: use an IANA name such as Europe/Berlin.", tz))
 			}
-			mw["timeZone"] = tz
+			mw.TimeZone = tz
 		}
-		var days []string
 		for _, day := range form["days"] {
-			for _, known := range weekdays {
-				if day == known {
-					days = append(days, day)
-				}
+			if slices.Contains(weekdays, day) {
+				mw.Days = append(mw.Days, openovav1alpha1.Weekday(day))
 			}
 		}
-		if len(days) > 0 {
-			mw["days"] = days
-		}
-		updates["maintenanceWindow"] = mw
+		updates.MaintenanceWindow = mw
 	}
-	spec["updates"] = updates
-	return spec, problems
+	if updates.CheckInterval != nil || updates.MaintenanceWindow != nil {
+		set.Updates = updates
+	}
+	return set, problems
 }
 
 func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
@@ -162,19 +157,14 @@ func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	spec, problems := settingsPatch(r.PostForm)
+	set, problems := settingsForm(r.PostForm)
 	if len(problems) > 0 {
 		d := p.settingsData(v)
 		d.Errors = problems
 		p.render(w, http.StatusUnprocessableEntity, "settings", d)
 		return
 	}
-	err := p.patchFresh(r.Context(), v.Platform, func(fresh *openovav1alpha1.Platform) (map[string]any, error) {
-		if settingsSeen(fresh) != r.PostForm.Get("seen") {
-			return nil, &lifecycle.ChangedError{Platform: fresh.Name}
-		}
-		return map[string]any{"spec": spec}, nil
-	})
+	err := p.applySettings(r.Context(), v.Platform, r.PostForm.Get("seen"), set)
 	if err != nil {
 		d := p.settingsData(v)
 		var changed *lifecycle.ChangedError
@@ -183,7 +173,13 @@ func (p *pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 			p.render(w, http.StatusConflict, "settings", d)
 			return
 		}
-		d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: err.Error()}
+		var conflict *lifecycle.ConflictError
+		if errors.As(err, &conflict) {
+			d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: inWords(err)}
+			p.render(w, http.StatusConflict, "settings", d)
+			return
+		}
+		d.Flash = &flash{Kind: "alert", Text: "The settings were not saved:", Detail: inWords(err)}
 		p.render(w, http.StatusBadGateway, "settings", d)
 		return
 	}
@@ -210,27 +206,22 @@ func (p *pages) refresh(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/settings?done=refresh", http.StatusSeeOther)
 }
 
-// patchFresh reads the Platform from the API server, builds the patch from it and sends it
-// with that read's resourceVersion; a conflict with a write that left build's check true
-// (a status update) is retried.
-func (p *pages) patchFresh(ctx context.Context, pl *openovav1alpha1.Platform, build func(*openovav1alpha1.Platform) (map[string]any, error)) error {
-	for attempt := 0; ; attempt++ {
-		fresh, err := lifecycle.FindPlatform(ctx, p.s.opts.Client, lifecycle.Selector{Namespace: pl.Namespace, Platform: pl.Name})
-		if err != nil {
-			return err
-		}
-		patch, err := build(fresh)
-		if err != nil {
-			return err
-		}
-		patch["metadata"] = map[string]any{"resourceVersion": fresh.ResourceVersion}
-		err = p.patch(ctx, fresh, patch)
-		if err == nil || !apierrors.IsConflict(err) || attempt == 3 {
-			return err
-		}
+// applySettings reads the Platform from the API server and, when its settings are still
+// the ones the form showed (seen), applies set through lifecycle.
+func (p *pages) applySettings(ctx context.Context, pl *openovav1alpha1.Platform, seen string, set lifecycle.Settings) error {
+	fresh, err := lifecycle.FindPlatform(ctx, p.s.opts.Client, lifecycle.Selector{Namespace: pl.Namespace, Platform: pl.Name})
+	if err != nil {
+		return err
 	}
+	if settingsSeen(fresh) != seen {
+		return &lifecycle.ChangedError{Platform: fresh.Name}
+	}
+	_, err = lifecycle.ApplySettings(ctx, p.s.opts.Client, fresh, set, lifecycle.ApplyOptions{})
+	return err
 }
 
+// patch merge-patches the Platform: the refresh annotation, an ask of the operator that
+// replaces any earlier one (no field anyone keeps).
 func (p *pages) patch(ctx context.Context, pl *openovav1alpha1.Platform, patch map[string]any) error {
 	body, err := json.Marshal(patch)
 	if err != nil {
@@ -238,9 +229,6 @@ func (p *pages) patch(ctx context.Context, pl *openovav1alpha1.Platform, patch m
 	}
 	target := &openovav1alpha1.Platform{ObjectMeta: metav1.ObjectMeta{Name: pl.Name, Namespace: pl.Namespace}}
 	if err := p.s.opts.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, body), client.FieldOwner(lifecycle.FieldManager)); err != nil {
-		if apierrors.IsConflict(err) {
-			return err
-		}
 		return lifecycle.ClusterError(err)
 	}
 	return nil

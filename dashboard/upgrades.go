@@ -108,7 +108,7 @@ func (p *pages) upgradesData(v *view) upgradesData {
 		// moves (dependencies first).
 		card := upgradeCard{Upgrade: u, DisplayName: displayName(v.Catalog, u.Component), Seen: seen(v.Platform)}
 		for _, s := range u.Needs {
-			card.Preview = append(card.Preview, stepRow{Action: string(s.Action), Component: s.Component, Version: stepVersion(s), Reason: s.Reason})
+			card.Preview = append(card.Preview, stepRow{Action: string(s.Action), Component: s.Component, Version: s.Versions(), Reason: s.Reason})
 		}
 		card.Preview = append(card.Preview, stepRow{Action: string(catalog.ActionUpgrade), Component: u.Component, Version: u.From + " → " + u.To, Reason: "requested"})
 		d.Upgrades = append(d.Upgrades, card)
@@ -209,7 +209,7 @@ func (p *pages) upgrade(w http.ResponseWriter, r *http.Request) {
 			p.render(w, http.StatusConflict, "upgrades", d)
 			return
 		}
-		d.Flash = &flash{Kind: "alert", Text: "The upgrade was not written:", Detail: err.Error()}
+		d.Flash = &flash{Kind: "alert", Text: "The upgrade was not written:", Detail: inWords(err)}
 		p.render(w, http.StatusBadGateway, "upgrades", d)
 		return
 	}

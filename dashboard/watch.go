@@ -3,8 +3,6 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,9 +28,7 @@ type Watch struct {
 	namespace string
 	platform  string
 
-	rev  atomic.Uint64
-	mu   sync.Mutex
-	subs map[chan struct{}]struct{}
+	changes Notifier
 }
 
 // WatchOptions configure NewWatch.
@@ -80,7 +76,7 @@ func NewWatch(opts WatchOptions) (*Watch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch platform %s: %w", opts.Platform, err)
 	}
-	return &Watch{cache: c, namespace: opts.Namespace, platform: opts.Platform, subs: map[chan struct{}]struct{}{}}, nil
+	return &Watch{cache: c, namespace: opts.Namespace, platform: opts.Platform}, nil
 }
 
 // Start opens the two watches and returns once both have listed, or ctx ends (or timeout
@@ -92,9 +88,9 @@ func (w *Watch) Start(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("watch %T: %w", obj, err)
 		}
 		handler := toolscache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { w.changed() },
-			UpdateFunc: func(any, any) { w.changed() },
-			DeleteFunc: func(any) { w.changed() },
+			AddFunc:    func(any) { w.changes.Changed() },
+			UpdateFunc: func(any, any) { w.changes.Changed() },
+			DeleteFunc: func(any) { w.changes.Changed() },
 		}
 		if _, err := inf.AddEventHandler(handler); err != nil {
 			return err
@@ -109,41 +105,11 @@ func (w *Watch) Start(ctx context.Context, timeout time.Duration) error {
 	return nil
 }
 
+// Notifier announces every change the watch sees (after its cache has it).
+func (w *Watch) Notifier() *Notifier { return &w.changes }
+
 // Revision counts the changes seen so far.
-func (w *Watch) Revision() uint64 { return w.rev.Load() }
-
-func (w *Watch) changed() {
-	w.rev.Add(1)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for ch := range w.subs {
-		select {
-		case ch <- struct{}{}:
-		default: // a notification is pending already: changes coalesce
-		}
-	}
-}
-
-// Subscribe returns a channel that receives a value after changes, and a function that
-// ends the subscription.
-func (w *Watch) Subscribe() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	w.mu.Lock()
-	w.subs[ch] = struct{}{}
-	w.mu.Unlock()
-	return ch, func() {
-		w.mu.Lock()
-		delete(w.subs, ch)
-		w.mu.Unlock()
-	}
-}
-
-// Subscribers counts the open subscriptions (event streams).
-func (w *Watch) Subscribers() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.subs)
-}
+func (w *Watch) Revision() uint64 { return w.changes.Revision() }
 
 // State is the watched objects at one moment.
 type State struct {
@@ -157,7 +123,7 @@ type State struct {
 // Snapshot reads the Platform and its Components from the watch's cache (no request to
 // the API server). The objects are copies. A Platform that is gone is an error.
 func (w *Watch) Snapshot(ctx context.Context) (*State, error) {
-	st := &State{Components: map[string]*openovav1alpha1.Component{}, Revision: w.rev.Load()}
+	st := &State{Components: map[string]*openovav1alpha1.Component{}, Revision: w.changes.Revision()}
 	p := &openovav1alpha1.Platform{}
 	if err := w.cache.Get(ctx, client.ObjectKey{Namespace: w.namespace, Name: w.platform}, p); err != nil {
 		if apierrors.IsNotFound(err) {

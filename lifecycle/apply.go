@@ -34,12 +34,37 @@ type ApplyOptions struct {
 // unchanged) is retried from the fresh object. It returns the Platform as the API server
 // stored (or, with DryRun, would store) it.
 func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform, desired []openovav1alpha1.PlatformComponent, opts ApplyOptions) (*openovav1alpha1.Platform, error) {
+	return writePlatform(ctx, c, live, opts, platformWrite{
+		build: func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error) {
+			if err := removalBlockers(live, desired); err != nil {
+				return nil, err
+			}
+			return buildApply(live, desired)
+		},
+		same: func(fresh, live *openovav1alpha1.Platform) bool {
+			return equality.Semantic.DeepEqual(fresh.Spec.Components, live.Spec.Components)
+		},
+		verify: func(got *openovav1alpha1.Platform) error { return verifyWrite(got, desired) },
+	})
+}
+
+// platformWrite is one kind of write of the Platform by writePlatform: build makes the
+// apply from the Platform as read, same tells whether a fresh read left what the write is
+// about as it was (a conflict with such a write, a status update, is retried), verify
+// checks the stored Platform.
+type platformWrite struct {
+	build  func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error)
+	same   func(fresh, live *openovav1alpha1.Platform) bool
+	verify func(got *openovav1alpha1.Platform) error
+}
+
+// writePlatform makes w's ONE server-side apply (field manager kubectl-openova, live's
+// resourceVersion): a write of someone else in between that changed what w is about is a
+// *ChangedError, fields another manager owns a *ConflictError (unless opts.Force).
+func writePlatform(ctx context.Context, c client.Client, live *openovav1alpha1.Platform, opts ApplyOptions, w platformWrite) (*openovav1alpha1.Platform, error) {
 	const attempts = 4
 	for attempt := 1; ; attempt++ {
-		if err := removalBlockers(live, desired); err != nil {
-			return nil, err
-		}
-		u, err := buildApply(live, desired)
+		u, err := w.build(live)
 		if err != nil {
 			return nil, err
 		}
@@ -56,11 +81,11 @@ func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform,
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
 				return nil, fmt.Errorf("read the written platform: %w", err)
 			}
-			return out, verifyWrite(out, desired)
+			return out, w.verify(out)
 		}
 		if conflicts := fieldConflicts(err); conflicts != nil {
-			return nil, &ConflictError{Err: fmt.Errorf("fields of platform %s are managed by someone else: %s; change them where they are managed (e.g. in Git), or pass --force-conflicts to take them over",
-				live.Name, strings.Join(conflicts, "; "))}
+			return nil, &ConflictError{Err: fmt.Errorf("fields of platform %s are managed by someone else: %s; change them where they are managed (e.g. in Git)",
+				live.Name, strings.Join(conflicts, "; ")), CLIHint: "or pass --force-conflicts to take them over"}
 		}
 		if !apierrors.IsConflict(err) {
 			return nil, ClusterError(err)
@@ -72,7 +97,7 @@ func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform,
 			}
 			return nil, ClusterError(err)
 		}
-		if attempt == attempts || !equality.Semantic.DeepEqual(fresh.Spec.Components, live.Spec.Components) {
+		if attempt == attempts || !w.same(fresh, live) {
 			return nil, &ChangedError{Platform: live.Name}
 		}
 		live = fresh
@@ -85,22 +110,10 @@ func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform,
 // sent, so they stay as they are; fields of an entry are sent when the CLI owns them or
 // changes them. metadata.resourceVersion makes the write fail if live is stale.
 func buildApply(live *openovav1alpha1.Platform, desired []openovav1alpha1.PlatformComponent) (*unstructured.Unstructured, error) {
-	owned, err := ownedFields(live.ManagedFields, FieldManager)
+	base, owned, err := ownedApply(live)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
-	if err != nil {
-		return nil, err
-	}
-	base, _ := extract(raw, owned).(map[string]any)
-	if base == nil {
-		base = map[string]any{}
-	}
-	base["apiVersion"] = openovav1alpha1.GroupVersion.String()
-	base["kind"] = "Platform"
-	meta := childMap(base, "metadata")
-	meta["name"], meta["namespace"], meta["resourceVersion"] = live.Name, live.Namespace, live.ResourceVersion
 	spec := childMap(base, "spec")
 
 	ownedList := map[string]map[string]any{}
@@ -130,6 +143,28 @@ func buildApply(live *openovav1alpha1.Platform, desired []openovav1alpha1.Platfo
 	}
 	spec["components"] = list
 	return &unstructured.Unstructured{Object: base}, nil
+}
+
+// ownedApply is the apply that leaves live as it is: everything the CLI's field manager owns
+// on live (owned), with live's resourceVersion (the write fails if live is stale).
+func ownedApply(live *openovav1alpha1.Platform) (map[string]any, fieldSet, error) {
+	owned, err := ownedFields(live.ManagedFields, FieldManager)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, _ := extract(raw, owned).(map[string]any)
+	if base == nil {
+		base = map[string]any{}
+	}
+	base["apiVersion"] = openovav1alpha1.GroupVersion.String()
+	base["kind"] = "Platform"
+	meta := childMap(base, "metadata")
+	meta["name"], meta["namespace"], meta["resourceVersion"] = live.Name, live.Namespace, live.ResourceVersion
+	return base, owned, nil
 }
 
 // childMap returns m[key] as a map, putting an empty one there when it is missing.

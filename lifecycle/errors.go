@@ -66,9 +66,19 @@ func (e *ProvidedError) Error() string {
 
 // ConflictError is a write refused because another field manager owns what it changes or
 // removes.
-type ConflictError struct{ Err error }
+type ConflictError struct {
+	Err error
+	// CLIHint says how the CLI would take the fields over ("or pass --force-conflicts …");
+	// the dashboard, which has no such flag, shows Err alone.
+	CLIHint string
+}
 
-func (e *ConflictError) Error() string { return e.Err.Error() }
+func (e *ConflictError) Error() string {
+	if e.CLIHint != "" {
+		return e.Err.Error() + ", " + e.CLIHint
+	}
+	return e.Err.Error()
+}
 
 func (e *ConflictError) Unwrap() error { return e.Err }
 

@@ -116,16 +116,6 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 // without a change; its reason is the terminal reason.
 const stalledCondition = "Stalled"
 
-// entryProblemReasons are the reasons the operator gives an entry it will not deliver
-// until the entry changes (the Platform's status.components[].reason).
-var entryProblemReasons = map[string]bool{
-	openovav1alpha1.UnknownComponentReason:  true,
-	openovav1alpha1.UnknownVersionReason:    true,
-	openovav1alpha1.InvalidEntryReason:      true,
-	openovav1alpha1.InvalidValuesReason:     true,
-	openovav1alpha1.ComponentConflictReason: true,
-}
-
 // PlatformFailure returns why the Platform cannot deliver the targets of the spec of
 // generation (or a later one), as its status says for that generation: a problem of the
 // whole platform (Phase Failed with Ready=False and a reason that is no entry's, such as
@@ -144,14 +134,14 @@ func PlatformFailure(p *openovav1alpha1.Platform, generation int64, targets []Ta
 			continue
 		}
 		for _, sum := range st.Components {
-			if sum.Name == t.Name && entryProblemReasons[sum.Reason] {
+			if sum.Name == t.Name && openovav1alpha1.EntryProblemReasons[sum.Reason] {
 				return &UnhealthyError{Component: t.Name, Reason: sum.Reason,
 					Message: fmt.Sprintf("platform %s cannot deliver %s (%s): %s", p.Name, t.Name, sum.Reason, sum.Message)}
 			}
 		}
 	}
 	cond := meta.FindStatusCondition(st.Conditions, openovav1alpha1.ReadyCondition)
-	if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse || entryProblemReasons[cond.Reason] {
+	if st.Phase != openovav1alpha1.PhaseFailed || cond == nil || cond.Status != metav1.ConditionFalse || openovav1alpha1.EntryProblemReasons[cond.Reason] {
 		return nil
 	}
 	return &UnhealthyError{Reason: cond.Reason,

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/delivery"
 	"github.com/openova-io/core/internal/kube"
 )
 
@@ -212,17 +213,6 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{RequeueAfter: wait}, nil
 }
 
-// deliveryTarget is what the HelmRelease should deliver.
-type deliveryTarget struct {
-	Version      string
-	ChartVersion string
-	// Failed is the desired version that failed, recorded on the HelmRelease while it is
-	// held on the last good version.
-	Failed string
-	// FailedMessage says why, recorded with it.
-	FailedMessage string
-}
-
 // helmRelease returns the Component's HelmRelease called name from the cache, or nil.
 func (r *ComponentReconciler) helmRelease(ctx context.Context, c *openovav1alpha1.Component, name string) (*helmv2.HelmRelease, error) {
 	hr := &helmv2.HelmRelease{}
@@ -322,25 +312,19 @@ func (r *ComponentReconciler) applyReleaseWith(ctx context.Context, c *openovav1
 // dependency's release, the last chart part's release of a multi-part one (it waits for the
 // parts before it). Bootstrap components and bundles have no HelmRelease to depend on.
 func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1alpha1.Component) ([]string, error) {
-	var out []string
-	for _, d := range c.Spec.Dependencies {
+	var getErr error
+	out := delivery.ReleaseDependencies(c, func(name string) *openovav1alpha1.Component {
 		var dep openovav1alpha1.Component
-		err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: d}, &dep)
-		if err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
-		if err == nil {
-			switch {
-			case dep.Spec.Delivery == openovav1alpha1.DeliveryBootstrap || dep.Spec.Delivery == openovav1alpha1.DeliveryBundle:
-				continue
-			case len(dep.Spec.Parts) > 0:
-				if last := lastChartPart(dep.Spec.Parts); last != nil {
-					out = append(out, last.Release)
-				}
-				continue
+		if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, &dep); err != nil {
+			if !apierrors.IsNotFound(err) && getErr == nil {
+				getErr = err
 			}
+			return nil
 		}
-		out = append(out, d)
+		return &dep
+	})
+	if getErr != nil {
+		return nil, getErr
 	}
 	return out, nil
 }

@@ -26,7 +26,10 @@ func TestFluxNotInstalled(t *testing.T) {
 	require.NoError(t, err)
 	c, err := client.New(env.Config, client.Options{Scheme: scheme})
 	require.NoError(t, err)
-	mgr, err := NewManager(env.Config, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, SkipNameValidation: true})
+	// As every operator envtest: the ServiceAccount's token and exactly the RBAC of manifests/.
+	opCfg, err := cluster.OperatorConfig(context.Background(), env.Config)
+	require.NoError(t, err)
+	mgr, err := NewManager(opCfg, Options{MetricsAddr: "0", ProbeAddr: "0", Catalog: catalogFile, SkipNameValidation: true})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -316,12 +316,3 @@ func firstChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.Comp
 	}
 	return nil
 }
-
-func lastChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.ComponentPart {
-	for i := len(parts) - 1; i >= 0; i-- {
-		if parts[i].Kind == openovav1alpha1.PartChart && parts[i].Chart != nil {
-			return &parts[i]
-		}
-	}
-	return nil
-}

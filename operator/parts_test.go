@@ -12,6 +12,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/delivery"
 )
 
 const partsCatalog = `apiVersion: catalog.openova.io/v1alpha1
@@ -75,13 +76,13 @@ func TestRenderDelivery(t *testing.T) {
 
 	// Single part: the entry's values merge over the rendered defaults.
 	c := &openovav1alpha1.Component{Spec: openovav1alpha1.ComponentSpec{Chart: &openovav1alpha1.ChartRef{}}}
-	require.NoError(t, renderDelivery(p, cat, openovav1alpha1.PlatformComponent{Name: "pg", Version: "1.0.0",
+	require.NoError(t, delivery.Render(p, cat, openovav1alpha1.PlatformComponent{Name: "pg", Version: "1.0.0",
 		Values: raw(`{"monitoring":{"enabled":true},"host":null}`)}, comps, c))
 	assert.JSONEq(t, `{"monitoring":{"enabled":true}}`, string(c.Spec.Values.Raw))
 
 	// Multi-part: values keyed by chart part.
 	c = &openovav1alpha1.Component{Spec: openovav1alpha1.ComponentSpec{Chart: &openovav1alpha1.ChartRef{}}}
-	require.NoError(t, renderDelivery(p, cat, openovav1alpha1.PlatformComponent{Name: "app", Version: "1.0.0",
+	require.NoError(t, delivery.Render(p, cat, openovav1alpha1.PlatformComponent{Name: "app", Version: "1.0.0",
 		Values: raw(`{"app":{"replicas":3}}`)}, comps, c))
 	assert.Nil(t, c.Spec.Chart)
 	require.Len(t, c.Spec.Parts, 3)
@@ -91,11 +92,11 @@ func TestRenderDelivery(t *testing.T) {
 	require.Len(t, c.Spec.Parts[2].Resources, 1)
 	assert.JSONEq(t, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-default"}}`, string(c.Spec.Parts[2].Resources[0].Raw))
 
-	err = renderDelivery(p, cat, openovav1alpha1.PlatformComponent{Name: "app", Version: "1.0.0", Values: raw(`{"replicas":3}`)}, comps, &openovav1alpha1.Component{})
+	err = delivery.Render(p, cat, openovav1alpha1.PlatformComponent{Name: "app", Version: "1.0.0", Values: raw(`{"replicas":3}`)}, comps, &openovav1alpha1.Component{})
 	assert.EqualError(t, err, `values of app: app 1.0.0 has parts, so its values are keyed by chart part (app, app-crd); "replicas" is not one`)
 
 	c = &openovav1alpha1.Component{Spec: openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryBundle}}
-	require.NoError(t, renderDelivery(p, cat, openovav1alpha1.PlatformComponent{Name: "hub", Version: "1.0.0"}, comps, c))
+	require.NoError(t, delivery.Render(p, cat, openovav1alpha1.PlatformComponent{Name: "hub", Version: "1.0.0"}, comps, c))
 	assert.Nil(t, c.Spec.Chart)
 	assert.Empty(t, c.Spec.Parts)
 }

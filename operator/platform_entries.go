@@ -2,7 +2,6 @@ package operator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -13,6 +12,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/delivery"
 	"github.com/openova-io/core/internal/kube"
 )
 
@@ -107,16 +107,16 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 	// Templates that reach a component whose endpoints do not render fail per entry below.
 	comps, _ := catalog.PlatformComponents(cat, p.Spec.Organization.Domain, set)
 	for _, e := range entries {
-		desired, err := desiredComponent(p, cat, e, inSet, upgrades[e.Name])
+		desired, err := delivery.Component(p, cat, e, inSet, upgrades[e.Name])
 		if err != nil {
 			problems[e.Name] = entryProblem{Reason: openovav1alpha1.InvalidEntryReason, Message: err.Error()}
 			continue
 		}
-		if err := renderDelivery(p, cat, e, comps, desired); err != nil {
+		if err := delivery.Render(p, cat, e, comps, desired); err != nil {
 			problems[e.Name] = entryProblem{Reason: openovav1alpha1.InvalidValuesReason, Message: err.Error()}
 			continue
 		}
-		provided(e, desired)
+		delivery.Provided(e, desired)
 		current, ok := owned[e.Name]
 		if !ok {
 			var other openovav1alpha1.Component
@@ -138,88 +138,6 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 		owned[e.Name] = desired
 	}
 	return nil
-}
-
-// desiredComponent fills a Component for entry e from the catalog, with the result of
-// its upgrade check (upgrade, nil for none) in the AvailableUpgradeAnnotation.
-func desiredComponent(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openovav1alpha1.PlatformComponent, inSet map[string]bool, upgrade *openovav1alpha1.AvailableUpgrade) (*openovav1alpha1.Component, error) {
-	comp, _ := cat.Component(e.Name)
-	v, _ := comp.Version(e.Version)
-	deps := map[string]bool{}
-	for _, req := range v.Requires {
-		deps[req.Name] = true
-	}
-	for _, opt := range v.Optional {
-		if inSet[opt.Name] {
-			deps[opt.Name] = true
-		}
-	}
-	depList := make([]string, 0, len(deps))
-	for d := range deps {
-		depList = append(depList, d)
-	}
-	sort.Strings(depList)
-	endpoints, err := comp.RenderEndpoints(p.Spec.Organization.Domain)
-	if err != nil {
-		return nil, fmt.Errorf("endpoints of %s: %w", e.Name, err)
-	}
-	c := &openovav1alpha1.Component{
-		TypeMeta: metav1.TypeMeta{APIVersion: openovav1alpha1.GroupVersion.String(), Kind: "Component"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      e.Name,
-			Namespace: p.Namespace,
-			Labels:    map[string]string{openovav1alpha1.PlatformLabel: p.Name},
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(p,
-				openovav1alpha1.GroupVersion.WithKind("Platform"))},
-		},
-		Spec: openovav1alpha1.ComponentSpec{
-			Version:         e.Version,
-			Category:        openovav1alpha1.Category(comp.Category),
-			Delivery:        openovav1alpha1.Delivery(comp.Delivery),
-			TargetNamespace: comp.Namespace,
-			Dependencies:    depList,
-			Values:          e.Values,
-			NotBefore:       e.NotBefore,
-			Endpoints:       endpoints,
-			Regions:         componentRegions(p, comp.Placement),
-		},
-	}
-	if upgrade != nil {
-		data, err := json.Marshal(upgrade)
-		if err != nil {
-			return nil, fmt.Errorf("available upgrade of %s: %w", e.Name, err)
-		}
-		c.Annotations = map[string]string{openovav1alpha1.AvailableUpgradeAnnotation: string(data)}
-	}
-	if c.Spec.Delivery == "" {
-		c.Spec.Delivery = openovav1alpha1.DeliveryHelm
-	}
-	if c.Spec.Delivery == openovav1alpha1.DeliveryHelm {
-		c.Spec.Chart = &openovav1alpha1.ChartRef{Repository: comp.Chart.Repository, Name: comp.Chart.Name, Version: v.ChartVersion}
-	}
-	for _, w := range comp.Workloads {
-		c.Spec.Workloads = append(c.Spec.Workloads, openovav1alpha1.WorkloadRef{Kind: w.Kind, Name: w.Name})
-	}
-	if comp.Upgrade.Timeout > 0 {
-		c.Spec.UpgradeTimeout = &metav1.Duration{Duration: comp.Upgrade.Timeout}
-	}
-	if p.Spec.Updates != nil && p.Spec.Updates.MaintenanceWindow != nil {
-		c.Spec.MaintenanceWindow = p.Spec.Updates.MaintenanceWindow.DeepCopy()
-	}
-	return c, nil
-}
-
-// provided makes the Component of an entry the cluster provides (spec.components[].provided)
-// one the operator only watches: bootstrap delivery, nothing to install, the provider's
-// workloads (none: the nodes) for health.
-func provided(e openovav1alpha1.PlatformComponent, c *openovav1alpha1.Component) {
-	if e.Provided == nil {
-		return
-	}
-	c.Spec.Delivery = openovav1alpha1.DeliveryBootstrap
-	c.Spec.ProvidedBy = e.Provided.By
-	c.Spec.Chart, c.Spec.Parts, c.Spec.Values = nil, nil, nil
-	c.Spec.Workloads = append([]openovav1alpha1.WorkloadRef(nil), e.Provided.Workloads...)
 }
 
 // componentUpToDate reports whether current already carries desired's spec, labels,

@@ -34,15 +34,12 @@ type entryProblem struct {
 	Message string
 }
 
-// terminalReasons are the Ready reasons that will not change without a change of the spec
-// or the catalog; with them the Platform is Stalled and `kubectl openova ... --wait` ends.
-var terminalReasons = map[string]bool{
-	openovav1alpha1.UnknownComponentReason:    true,
-	openovav1alpha1.UnknownVersionReason:      true,
-	openovav1alpha1.InvalidEntryReason:        true,
-	openovav1alpha1.ComponentConflictReason:   true,
-	openovav1alpha1.ConstraintViolationReason: true,
-	openovav1alpha1.UpgradeRolledBackReason:   true,
+// terminalReason reports the Ready reasons that will not change without a change of the
+// spec or the catalog: every entry problem (openovav1alpha1.EntryProblemReasons), a violated
+// constraint and a rolled-back upgrade. With them the Platform is Stalled.
+func terminalReason(reason string) bool {
+	return openovav1alpha1.EntryProblemReasons[reason] ||
+		reason == openovav1alpha1.ConstraintViolationReason || reason == openovav1alpha1.UpgradeRolledBackReason
 }
 
 // summarize fills the Platform's status from its Components and the reconcile's outcome
@@ -67,7 +64,7 @@ func (r *PlatformReconciler) summarize(ctx context.Context, p *openovav1alpha1.P
 // Ready reason is the most pressing one: a problem of the whole Platform, then a problem of
 // an entry, a degraded component, an upgrade that was rolled back, one in progress, one
 // waiting for its window. Reconciling is True whenever Ready is not and the Platform is not
-// Stalled; Stalled is True on a terminal reason (terminalReasons) or a degraded Component
+// Stalled; Stalled is True on a terminal reason (terminalReason) or a degraded Component
 // that is itself Stalled.
 func summarizeStatus(p *openovav1alpha1.Platform, owned map[string]*openovav1alpha1.Component, out platformOutcome, now metav1.Time) {
 	st := &p.Status
@@ -171,7 +168,7 @@ func summarizeStatus(p *openovav1alpha1.Platform, owned map[string]*openovav1alp
 		st.Phase = openovav1alpha1.PhaseReady
 		rd = readiness{Ready: true, Reason: openovav1alpha1.HealthyReason, Message: counts}
 	}
-	rd.Stalled = rd.Stalled || terminalReasons[rd.Reason]
+	rd.Stalled = rd.Stalled || terminalReason(rd.Reason)
 	setReadiness(&st.Conditions, p.Generation, rd)
 
 	gen := p.Generation

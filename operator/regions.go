@@ -12,6 +12,7 @@ import (
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/catalog"
+	"github.com/openova-io/core/delivery"
 )
 
 // Reasons of a region's state.
@@ -22,37 +23,11 @@ const (
 	WaitingForStandbyReason = "WaitingForStandby"
 )
 
-// regional reports whether p delivers per region: it has two regions, or had two (its
-// status still reports regions) and one was removed — then the primary keeps its
-// <name>-<region> releases rather than reinstalling them under the one-region names.
-func regional(p *openovav1alpha1.Platform) bool {
-	return len(p.Spec.Regions) >= 2 || len(p.Spec.Regions) == 1 && len(p.Status.Regions) > 0
-}
+// regional and componentRegions are delivery's Regional and ComponentRegions.
+func regional(p *openovav1alpha1.Platform) bool { return delivery.Regional(p) }
 
-// componentRegions is where a component of placement is delivered on p: nothing on a
-// one-region platform (the operator's own cluster, today's behaviour); on two regions the
-// standby first, then the primary (the upgrade order), or the primary alone for placement
-// primary.
 func componentRegions(p *openovav1alpha1.Platform, placement catalog.Placement) []openovav1alpha1.ComponentRegion {
-	if !regional(p) {
-		return nil
-	}
-	var standby, primary []openovav1alpha1.ComponentRegion
-	for _, reg := range p.Spec.Regions {
-		cr := openovav1alpha1.ComponentRegion{Name: reg.Name, Role: reg.Role}
-		if reg.Role == openovav1alpha1.RegionPrimary {
-			primary = append(primary, cr)
-			continue
-		}
-		if reg.KubeConfig != nil {
-			cr.KubeConfig = reg.KubeConfig.DeepCopy()
-		}
-		standby = append(standby, cr)
-	}
-	if placement == catalog.PlacementPrimary {
-		return primary
-	}
-	return append(standby, primary...)
+	return delivery.ComponentRegions(p, placement)
 }
 
 // regionReleaseName is the HelmRelease (and Helm release) of base in region.

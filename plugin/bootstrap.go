@@ -46,15 +46,15 @@ func NewCmdBootstrap(g *GlobalOptions) *cobra.Command {
 	o := &BootstrapOptions{GlobalOptions: g, WaitTimeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "bootstrap [--config FILE] [flags]",
-		Short: "Create an OpenOva platform: clusters through Terraform, then the operator and the Platform",
+		Short: "Create an OpenOva platform: clusters through Terraform (or kind), then the operator and the Platform",
 		Long: `Create an OpenOva platform (day 0).
 
 On a terminal without --config, a wizard asks for the organization, domain, provider,
 credentials, regions and components. With --config FILE (see docs/bootstrap.md) and flags
 it runs without questions, for CI. Phases are checkpointed in the work directory
-(~/.openova/<organization>): running again after a failure or Ctrl-C resumes where it
+(~/.openova/ORGANIZATION): running again after a failure or Ctrl-C resumes where it
 stopped; running again after success only reports. Credentials are read from the
-environment (HCLOUD_TOKEN, HW_ACCESS_KEY/HW_SECRET_KEY, OCI_*) and passed to Terraform
+environment (HCLOUD_TOKEN, HW_ACCESS_KEY/HW_SECRET_KEY, OCI_TENANCY_OCID and the other OCI variables) and passed to Terraform
 only through its environment.`,
 		Example: `  # CI: a local kwok cluster, no questions
   kubectl openova bootstrap --config platform.yaml --yes
@@ -72,7 +72,7 @@ only through its environment.`,
 	}
 	o.addFlags(cmd)
 	o.addWebFlags(cmd)
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after terraform plan and print the plan; change nothing")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "stop after the plan (terraform plan; for kind, the clusters it would create) and print it; change nothing")
 	cmd.AddCommand(newCmdBootstrapDestroy(g))
 	return cmd
 }

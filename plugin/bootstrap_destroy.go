@@ -20,11 +20,12 @@ func newCmdBootstrapDestroy(g *GlobalOptions) *cobra.Command {
 	o := &BootstrapDestroyOptions{BootstrapOptions{GlobalOptions: g, WaitTimeout: time.Minute}}
 	cmd := &cobra.Command{
 		Use:   "destroy [--config FILE] [flags]",
-		Short: "Tear a bootstrapped platform down with terraform destroy",
-		Long: `Tear down what bootstrap created (terraform destroy of the provider module), after
+		Short: "Tear a bootstrapped platform down with terraform destroy (kind: delete its clusters)",
+		Long: `Tear down what bootstrap created (terraform destroy of the provider module; for kind,
+the kind clusters are deleted), after
 confirmation, then remove the kubeconfigs and the checkpoint from the work directory.
 Without --config, the configuration the last bootstrap saved in the work directory
-(--work-dir, or ~/.openova/<organization> with --organization) is used.`,
+(--work-dir, or ~/.openova/ORGANIZATION with --organization) is used.`,
 		Args: cobra.NoArgs,
 		RunE: runCommand(o),
 	}

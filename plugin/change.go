@@ -24,6 +24,7 @@ type changeOptions struct {
 	*GlobalOptions
 	Output         string
 	DryRun         bool
+	Diff           bool
 	ExitCode       bool
 	Yes            bool
 	Wait           bool
@@ -45,7 +46,8 @@ func newChangeOptions(g *GlobalOptions, verb string) changeOptions {
 func (o *changeOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.DryRun, "dry-run", false, "show the plan and have the API server validate the write, changing nothing")
-	f.BoolVar(&o.ExitCode, "exit-code", false, "with --dry-run: exit 5 when the plan changes something")
+	f.BoolVar(&o.ExitCode, "exit-code", false, "with --dry-run: exit 5 when the plan changes something; with --diff: exit 1 when there are differences")
+	f.BoolVar(&o.Diff, "diff", false, "show what the change does to the Platform (server-side dry run) as a unified diff, as kubectl diff does ($KUBECTL_EXTERNAL_DIFF honoured)")
 	f.BoolVarP(&o.Yes, "yes", "y", false, "apply without asking for confirmation (required without a terminal)")
 	f.BoolVar(&o.Wait, "wait", false, "wait until every planned component is Healthy at its planned version (and removed ones are gone)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before exiting with code 4")
@@ -57,8 +59,11 @@ func (o *changeOptions) validate() error {
 	if err := ValidateOutput(o.Output, ""); err != nil {
 		return err
 	}
-	if o.ExitCode && !o.DryRun {
-		return Errorf(ExitInvalidInput, "--exit-code only goes with --dry-run")
+	if o.ExitCode && !o.DryRun && !o.Diff {
+		return Errorf(ExitInvalidInput, "--exit-code only goes with --dry-run or --diff")
+	}
+	if o.Diff && o.Output != "" {
+		return Errorf(ExitInvalidInput, "--diff prints a diff on stdout; it does not go with -o %s", o.Output)
 	}
 	if o.Timeout <= 0 {
 		return Errorf(ExitInvalidInput, "--timeout must be positive, not %s", o.Timeout)
@@ -106,15 +111,21 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *lifecycle.Chan
 	if !ch.Changed() {
 		return nil
 	}
-	if o.DryRun {
-		if _, err := lifecycle.Apply(ctx, t.client, p, ch.Desired, lifecycle.ApplyOptions{DryRun: true, Force: o.ForceConflicts}); err != nil {
+	differs := false
+	if o.Diff {
+		var err error
+		if differs, err = o.diff(ctx, t, ch); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.ErrOut, "Dry run: the API server accepted the change to platform %s; nothing was written.\n", p.Name)
-		if o.ExitCode {
-			return WithCode(ExitChangesPending, errSilent)
+	}
+	if o.DryRun {
+		if !o.Diff {
+			if _, err := lifecycle.Apply(ctx, t.client, p, ch.Desired, lifecycle.ApplyOptions{DryRun: true, Force: o.ForceConflicts}); err != nil {
+				return err
+			}
 		}
-		return nil
+		fmt.Fprintf(o.ErrOut, "Dry run: the API server accepted the change to platform %s; nothing was written.\n", p.Name)
+		return o.diffExit(differs, ExitChangesPending)
 	}
 	if !o.Yes {
 		ok, err := o.confirm(ctx, fmt.Sprintf("Apply this plan to platform %s?", p.Name))
@@ -132,11 +143,14 @@ func (o *changeOptions) apply(ctx context.Context, t *target, ch *lifecycle.Chan
 	fmt.Fprintf(o.ErrOut, "✔ Platform %s updated (generation %d).\n", written.Name, written.Generation)
 	if !o.Wait {
 		fmt.Fprintf(o.ErrOut, "Follow the rollout with: %s\n", o.commandLine("status"))
-		return nil
+		return o.diffExit(differs, ExitOK)
 	}
 	w := &waiter{Client: t.client, Namespace: p.Namespace, Platform: p.Name, Generation: written.Generation, Out: o.ErrOut,
 		TTY: o.isTerminal(o.ErrOut), Interval: o.pollInterval}
-	return w.wait(ctx, lifecycle.Targets(ch.Plan), o.Timeout)
+	if err := w.wait(ctx, lifecycle.Targets(ch.Plan), o.Timeout); err != nil {
+		return err
+	}
+	return o.diffExit(differs, ExitOK)
 }
 
 // confirm asks a yes/no question on the terminal; without one it refuses (exit 2), since

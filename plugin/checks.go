@@ -2,9 +2,7 @@ package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -157,7 +155,7 @@ func established(crd *apiextensionsv1.CustomResourceDefinition) bool {
 // scope, and per version served/storage flags, schema, subresources and printer columns.
 func crdDiff(want, got *apiextensionsv1.CustomResourceDefinition) []string {
 	var out []string
-	if !jsonEqualValues(want.Spec.Names, got.Spec.Names) {
+	if !kube.JSONEqual(want.Spec.Names, got.Spec.Names) {
 		out = append(out, "names")
 	}
 	if want.Spec.Scope != got.Spec.Scope {
@@ -177,13 +175,13 @@ func crdDiff(want, got *apiextensionsv1.CustomResourceDefinition) []string {
 		if v.Served != g.Served || v.Storage != g.Storage {
 			out = append(out, v.Name+" served/storage")
 		}
-		if !jsonEqualValues(v.Schema, g.Schema) {
+		if !kube.JSONEqual(v.Schema, g.Schema) {
 			out = append(out, v.Name+" schema")
 		}
-		if !jsonEqualValues(v.Subresources, g.Subresources) {
+		if !kube.JSONEqual(v.Subresources, g.Subresources) {
 			out = append(out, v.Name+" subresources")
 		}
-		if !jsonEqualValues(v.AdditionalPrinterColumns, g.AdditionalPrinterColumns) {
+		if !kube.JSONEqual(v.AdditionalPrinterColumns, g.AdditionalPrinterColumns) {
 			out = append(out, v.Name+" printer columns")
 		}
 	}
@@ -191,31 +189,6 @@ func crdDiff(want, got *apiextensionsv1.CustomResourceDefinition) []string {
 		out = append(out, "extra version "+name)
 	}
 	return out
-}
-
-// jsonEqualValues compares the JSON forms of two values (nil and empty compare equal).
-func jsonEqualValues(a, b any) bool {
-	var x, y any
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	if err1 != nil || err2 != nil || json.Unmarshal(ja, &x) != nil || json.Unmarshal(jb, &y) != nil {
-		return false
-	}
-	return reflect.DeepEqual(emptyToNil(x), emptyToNil(y))
-}
-
-func emptyToNil(v any) any {
-	switch t := v.(type) {
-	case []any:
-		if len(t) == 0 {
-			return nil
-		}
-	case map[string]any:
-		if len(t) == 0 {
-			return nil
-		}
-	}
-	return v
 }
 
 // checkOperator checks the operator's Deployment is available and runs the plugin's version.

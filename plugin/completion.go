@@ -18,9 +18,9 @@ kubectl (1.26 and later) completes plugins through an executable named
 kubectl_complete-openova on the PATH; the release archive ships one. To complete the
 kubectl-openova binary itself:
 
-  source <(kubectl-openova completion bash)
-  kubectl-openova completion zsh > "${fpath[1]}/_kubectl-openova"
-  kubectl-openova completion fish > ~/.config/fish/completions/kubectl-openova.fish`,
+    source <(kubectl-openova completion bash)
+    kubectl-openova completion zsh > "${fpath[1]}/_kubectl-openova"
+    kubectl-openova completion fish > ~/.config/fish/completions/kubectl-openova.fish`,
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{"bash", "zsh", "fish"},
 		RunE:      runCommand(o),

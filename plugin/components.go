@@ -18,14 +18,14 @@ import (
 type ComponentsOptions struct {
 	*GlobalOptions
 	noArgs
-	Output string
+	Print *PrintFlags
 	// All lists the catalog's components that are not installed too (--all).
 	All bool
 }
 
 // NewCmdComponents returns the components command.
 func NewCmdComponents(g *GlobalOptions) *cobra.Command {
-	o := &ComponentsOptions{GlobalOptions: g}
+	o := &ComponentsOptions{GlobalOptions: g, Print: NewPrintFlags()}
 	cmd := &cobra.Command{
 		Use:   "components",
 		Short: "List the platform's components by category",
@@ -33,20 +33,27 @@ func NewCmdComponents(g *GlobalOptions) *cobra.Command {
 meta-platforms): installed mark, name, deployed version (→ the desired one while an
 install or upgrade runs), health, and the upgrade the catalog offers.
 
---all adds the catalog's components that are not installed, with their newest version.`,
+--all adds the catalog's components that are not installed, with their newest version.
+-o takes kubectl get's formats: custom-columns prints a row per component, jsonpath and
+go-template read the document -o json prints, -o name names the Component objects.`,
 		Example: `  kubectl openova components
   kubectl openova components --all
-  kubectl openova components -o json`,
+  kubectl openova components -o json
+
+  # As kubectl get prints: names, a JSONPath, chosen columns
+  kubectl openova components -o name
+  kubectl openova components -o jsonpath='{.components[*].name}'
+  kubectl openova components -o custom-columns=NAME:.name,VERSION:.version,HEALTH:.health`,
 		Args: cobra.NoArgs,
 		RunE: runCommand(o),
 	}
-	AddOutputFlag(cmd, &o.Output, "")
+	o.Print.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.All, "all", "A", false, "also list the catalog's components that are not installed")
 	return cmd
 }
 
 // Validate checks the flags.
-func (o *ComponentsOptions) Validate() error { return ValidateOutput(o.Output, "") }
+func (o *ComponentsOptions) Validate() error { return o.Print.Validate() }
 
 // Run reads the platform view with the catalog and prints the components.
 func (o *ComponentsOptions) Run(ctx context.Context) error {
@@ -55,8 +62,8 @@ func (o *ComponentsOptions) Run(ctx context.Context) error {
 		return err
 	}
 	view := NewComponentsView(pv, o.All)
-	if o.Output != "" {
-		return PrintData(o.Out, o.Output, view)
+	if !o.Print.Table() {
+		return o.Print.Print(o.Out, view.printout())
 	}
 	return printComponents(o.Out, palette{on: o.Color(o.Out)}, view)
 }
@@ -72,6 +79,18 @@ type ComponentsView struct {
 	// Components are listed by category (mandatory, a-la-carte, meta-platform, then
 	// entries the catalog does not have), then by name.
 	Components []ComponentRow `json:"components"`
+}
+
+// printout is the view for -o: custom-columns prints a row per component, -o name the
+// Component objects of the installed, enabled ones (component.openova.io/NAME).
+func (v *ComponentsView) printout() printout {
+	out := printout{view: v, rows: v.Components}
+	for _, r := range v.Components {
+		if r.Installed && r.Enabled {
+			out.objects = append(out.objects, objectName{kind: "Component", name: r.Name})
+		}
+	}
+	return out
 }
 
 // ComponentRow is one component of the components list.

@@ -49,15 +49,7 @@ by themselves from one watch of the Platform and its Components. Ctrl-C stops it
   # A fixed port, without opening a browser (over SSH: ssh -L 8080:127.0.0.1:8080)
   kubectl openova dashboard --port 8080 --no-browser`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runCommand(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Address, "address", o.Address, "IP address to listen on; anything but loopback lets other machines reach the dashboard")
@@ -114,8 +106,8 @@ func (o *DashboardOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return WithCode(ExitFailure, err)
 	}
-	if !srv.Loopback() {
-		fmt.Fprintf(o.ErrOut, "Warning: the dashboard listens on %s, which other machines may reach; whoever has the URL below acts on platform %s with your credentials.\n", srv.Addr(), p.Name)
+	if w := offLoopbackWarning(srv.TCPAddr(), p.Name); w != "" {
+		fmt.Fprintln(o.ErrOut, w)
 	}
 	fmt.Fprintf(o.ErrOut, "Dashboard of platform %s: %s\n", p.Name, srv.URL())
 	fmt.Fprintln(o.ErrOut, "The URL carries a secret token for this run; keep it to yourself. Press Ctrl-C to stop.")
@@ -132,6 +124,15 @@ func (o *DashboardOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintln(o.ErrOut, "Dashboard stopped.")
 	return nil
+}
+
+// offLoopbackWarning is the warning printed when the dashboard listens on addr, empty on
+// loopback.
+func offLoopbackWarning(addr *net.TCPAddr, platform string) string {
+	if addr.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("Warning: the dashboard listens on %s, which other machines may reach; whoever has the URL below acts on platform %s with your credentials.", addr, platform)
 }
 
 // contextName is the kubeconfig context in use (its name only: nothing of its credentials).

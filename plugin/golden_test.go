@@ -257,6 +257,8 @@ func TestComponentsGolden(t *testing.T) {
 		{name: "mixed", p: mixed},
 		{name: "color", p: failedPlatform(), color: true},
 		{name: "empty", p: testPlatform()},
+		{name: "wide", p: widePlatform(), color: false},
+		{name: "wide-color", p: widePlatform(), color: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,13 +266,33 @@ func TestComponentsGolden(t *testing.T) {
 			v := NewComponentsView(viewOf(tt.p, cat), tt.all)
 			require.NoError(t, printComponents(&out, palette{on: tt.color}, v))
 			golden(t, "components-"+tt.name+".golden", out.Bytes())
-			if !tt.color {
+			if !tt.color && tt.name != "wide" {
 				out.Reset()
 				require.NoError(t, PrintData(&out, "json", v))
 				golden(t, "components-"+tt.name+".json", out.Bytes())
 			}
 		})
 	}
+}
+
+// widePlatform is aiHubPlatform with two entries the catalog does not have whose names
+// are wider on a terminal than their rune count: CJK characters take two columns each.
+func widePlatform() *openovav1alpha1.Platform {
+	p := aiHubPlatform()
+	p.Spec.Components = append(p.Spec.Components, entry("監視ツール", "1.0.0", ""), entry("日志-collector", "2.0.0", ""))
+	p.Status.Components = append(p.Status.Components,
+		openovav1alpha1.ComponentSummary{Name: "監視ツール", Version: "1.0.0", DesiredVersion: "1.0.0", Health: "Healthy"},
+		openovav1alpha1.ComponentSummary{Name: "日志-collector", Version: "1.0.0", DesiredVersion: "2.0.0", Health: "Degraded"})
+	return p
+}
+
+// TestWideStatusGolden: a status whose NEEDS ATTENTION table has a CJK name lines up.
+func TestWideStatusGolden(t *testing.T) {
+	p := widePlatform()
+	p.Status.Components[1].Health = "Failed"
+	var out bytes.Buffer
+	require.NoError(t, printStatus(&out, palette{}, newTestGlobal(&out), NewStatusView(viewOf(p, nil)), refTime))
+	golden(t, "status-wide.golden", out.Bytes())
 }
 
 func TestCheckGolden(t *testing.T) {

@@ -37,7 +37,7 @@ func printPlan(w io.Writer, pal palette, v planView) error {
 		t := &table{indent: "  "}
 		t.add(txt("ACTION"), txt("COMPONENT"), txt("VERSION"), txt("REASON"))
 		for _, s := range steps {
-			t.add(styled(string(s.Action), actionStyle(pal, s.Action)), txt(s.Component), txt(stepVersion(s)), txt(stepReason(s, v.Live)))
+			t.add(styled(string(s.Action), actionStyle(pal, s.Action)), txt(s.Component), txt(s.Versions()), txt(stepReason(s, v.Live)))
 		}
 		_ = t.write(&b)
 		b.WriteByte('\n')
@@ -128,16 +128,6 @@ func actionStyle(pal palette, a catalog.Action) func(string) string {
 		return pal.red
 	}
 	return pal.faint
-}
-
-func stepVersion(s catalog.Step) string {
-	switch s.Action {
-	case catalog.ActionInstall:
-		return s.To
-	case catalog.ActionRemove, catalog.ActionKeep:
-		return s.From
-	}
-	return s.From + " → " + s.To
 }
 
 // stepReason is the step's reason, with the reason it replaces when a kept entry gets a

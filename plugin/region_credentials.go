@@ -54,7 +54,7 @@ func newCmdRegionSetCredentials(g *GlobalOptions) *cobra.Command {
 		Use:   "set-credentials REGION --kubeconfig FILE",
 		Short: "Store (or rotate) the kubeconfig the operator reaches a standby region with",
 		Long: `Store the kubeconfig of a standby region in the Secret the Platform's spec.regions[].kubeConfig
-names (key "value"; the Secret <platform>-<region>-kubeconfig in the Platform's namespace
+names (key "value"; the Secret PLATFORM-REGION-kubeconfig in the Platform's namespace
 when it names none), and point spec.regions[].kubeConfig at it. The operator and Flux's
 helm-controller in the primary region reach the standby with it.
 

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 )
@@ -26,6 +27,7 @@ const DisplayName = "kubectl openova"
 var commands = []func(*GlobalOptions) *cobra.Command{
 	NewCmdBootstrap,
 	NewCmdComponents,
+	NewCmdCatalog,
 	NewCmdInstall,
 	NewCmdUninstall,
 	NewCmdUpgrade,
@@ -67,6 +69,9 @@ dependencies from the catalog before anything is written to the cluster.`,
 		root.AddCommand(newCmd(g))
 	}
 	wrapArgs(root)
+	// Help text reads like kubectl's own: templates.LongDesc and templates.Examples on every
+	// command (Long is markdown, paragraphs reflowed; examples indented).
+	templates.NormalizeAll(root)
 	return root
 }
 

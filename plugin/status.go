@@ -20,7 +20,7 @@ import (
 type StatusOptions struct {
 	*GlobalOptions
 	noArgs
-	Output string
+	Print *PrintFlags
 	// Check exits with code 4 when the platform is not healthy (--check).
 	Check bool
 
@@ -29,7 +29,7 @@ type StatusOptions struct {
 
 // NewCmdStatus returns the status command.
 func NewCmdStatus(g *GlobalOptions) *cobra.Command {
-	o := &StatusOptions{GlobalOptions: g, now: time.Now}
+	o := &StatusOptions{GlobalOptions: g, Print: NewPrintFlags(), now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the platform's health, upgrades, alerts and links",
@@ -41,19 +41,20 @@ With --check the command exits with code 4 unless the platform is healthy: phase
 every component healthy, no alert, and the status describes the latest spec.`,
 		Example: `  kubectl openova status
   kubectl openova status -o json
+  kubectl openova status -o jsonpath='{.phase} {.healthPercent}%'
 
   # CI gate
   kubectl openova status --check`,
 		Args: cobra.NoArgs,
 		RunE: runCommand(o),
 	}
-	AddOutputFlag(cmd, &o.Output, "")
+	o.Print.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.Check, "check", false, "exit with code 4 unless the platform is healthy")
 	return cmd
 }
 
 // Validate checks the flags.
-func (o *StatusOptions) Validate() error { return ValidateOutput(o.Output, "") }
+func (o *StatusOptions) Validate() error { return o.Print.Validate() }
 
 // Run reads the platform view and prints its status.
 func (o *StatusOptions) Run(ctx context.Context) error {
@@ -62,8 +63,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	view := NewStatusView(pv)
-	if o.Output != "" {
-		err = PrintData(o.Out, o.Output, view)
+	if !o.Print.Table() {
+		// -o name names the Platform; custom-columns prints one row of the view.
+		err = o.Print.Print(o.Out, printout{view: view, objects: []objectName{{kind: "Platform", name: view.Platform}}})
 	} else {
 		err = printStatus(o.Out, palette{on: o.Color(o.Out)}, o.GlobalOptions, view, o.now())
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,6 +42,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Golden tables are laid out for a terminal that draws East Asian ambiguous characters
+	// (→) narrow, whatever the locale of the machine running the tests.
+	twwidth.SetEastAsian(false)
 	code := m.Run()
 	if env != nil {
 		_ = env.Stop()

@@ -1,9 +1,14 @@
 package plugin
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // palette colours text for a terminal; every function returns its input unchanged when
@@ -36,8 +41,8 @@ func (p palette) health(h string) string {
 	}
 }
 
-// cell is one table cell: its text, and an optional style applied after padding is
-// computed (so coloured cells line up).
+// cell is one table cell: its text, and an optional style (colour). tablewriter measures
+// a cell by its display width with escape sequences stripped, so coloured cells line up.
 type cell struct {
 	text  string
 	style func(string) string
@@ -49,58 +54,98 @@ func txt(text string) cell { return cell{text: text} }
 // styled is a cell printed with style.
 func styled(text string, style func(string) string) cell { return cell{text: text, style: style} }
 
-type row struct {
-	title string // a section title printed as is, not part of the columns
-	cells []cell
+func (c cell) String() string {
+	// A row is one line: a newline in a value (an alert's message) must not split it.
+	text := strings.ReplaceAll(c.text, "\n", " ")
+	if c.style != nil {
+		return c.style(text)
+	}
+	return text
 }
 
-// table prints aligned columns the way kubectl's printers do (three spaces between
-// columns), with optional section titles between rows.
+// table prints aligned columns the way kubectl's printers do — no borders, three spaces
+// between columns, left-aligned headers as given — with optional section titles between
+// rows that take no part in the columns' widths. tablewriter lays the columns out
+// (display widths of wide characters such as CJK names, escape sequences ignored); table
+// adds the indent and the titles and trims each line's trailing blanks.
 type table struct {
 	indent string
-	rows   []row
+	rows   [][]cell
+	// titles are the section titles by the index of the row they precede.
+	titles map[int][]string
 }
 
-func (t *table) add(cells ...cell) { t.rows = append(t.rows, row{cells: cells}) }
+func (t *table) add(cells ...cell) { t.rows = append(t.rows, cells) }
 
-func (t *table) section(title string) { t.rows = append(t.rows, row{title: title}) }
+func (t *table) section(title string) {
+	if t.titles == nil {
+		t.titles = map[int][]string{}
+	}
+	t.titles[len(t.rows)] = append(t.titles[len(t.rows)], title)
+}
+
+// columnGap is what separates two columns, as in kubectl get.
+const columnGap = "   "
+
+// plainCells is the layout of every section of the table: left-aligned, unformatted
+// (no upper-casing of headers), never wrapped, no padding, spaces kept.
+var plainCells = tw.CellConfig{
+	Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
+	Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},
+	Padding:    tw.CellPadding{Global: tw.PaddingNone},
+}
+
+func newTableWriter(w io.Writer) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbolCustom("kubectl").WithColumn(columnGap),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.On, BetweenRows: tw.Off, ShowHeader: tw.Off, ShowFooter: tw.Off},
+				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.Off, ShowFooterLine: tw.Off},
+			},
+		})),
+		tablewriter.WithConfig(tablewriter.Config{
+			Header: plainCells, Row: plainCells, Footer: plainCells,
+			Behavior: tw.Behavior{TrimSpace: tw.Off, AutoHide: tw.Off},
+		}),
+	)
+}
 
 func (t *table) write(w io.Writer) error {
-	var widths []int
-	for _, r := range t.rows {
-		for i, cl := range r.cells {
-			if i >= len(widths) {
-				widths = append(widths, 0)
+	var laid bytes.Buffer
+	if len(t.rows) > 0 {
+		tbl := newTableWriter(&laid)
+		for _, r := range t.rows {
+			line := make([]string, len(r))
+			for i, c := range r {
+				line[i] = c.String()
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(cl.text))
+			if err := tbl.Append(line); err != nil {
+				return fmt.Errorf("table row: %w", err)
+			}
+		}
+		if err := tbl.Render(); err != nil {
+			return fmt.Errorf("table: %w", err)
 		}
 	}
+	lines := strings.Split(strings.TrimSuffix(laid.String(), "\n"), "\n")
+	if len(t.rows) == 0 {
+		lines = nil
+	}
+	if len(lines) != len(t.rows) {
+		return fmt.Errorf("table: %d rows laid out as %d lines", len(t.rows), len(lines))
+	}
 	var b strings.Builder
-	for _, r := range t.rows {
-		if r.cells == nil {
-			b.WriteString(r.title)
+	for i := 0; i <= len(lines); i++ {
+		for _, title := range t.titles[i] {
+			b.WriteString(title)
 			b.WriteByte('\n')
-			continue
 		}
-		var line strings.Builder
-		line.WriteString(t.indent)
-		last := len(r.cells) - 1
-		for last >= 0 && r.cells[last].text == "" {
-			last--
+		if i < len(lines) {
+			b.WriteString(strings.TrimRight(t.indent+lines[i], " "))
+			b.WriteByte('\n')
 		}
-		for i := 0; i <= last; i++ {
-			cl := r.cells[i]
-			text := cl.text
-			if cl.style != nil {
-				text = cl.style(text)
-			}
-			line.WriteString(text)
-			if i < last {
-				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cl.text)+3))
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

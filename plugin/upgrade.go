@@ -125,8 +125,8 @@ func (o *UpgradeOptions) Validate() error {
 		return Errorf(ExitInvalidInput, "give component names or --all, not both")
 	case o.To != "" && len(o.names) != 1:
 		return Errorf(ExitInvalidInput, "--to applies to one component; pin several with NAME@VERSION")
-	case !planning && (o.schedule != nil || o.Yes || o.AllowDowngrade || o.ForceConflicts):
-		return Errorf(ExitInvalidInput, "--schedule, --yes, --allow-downgrade and --force-conflicts need component names or --all")
+	case !planning && (o.schedule != nil || o.Yes || o.AllowDowngrade || o.ForceConflicts || o.Diff):
+		return Errorf(ExitInvalidInput, "--schedule, --yes, --allow-downgrade, --force-conflicts and --diff need component names or --all")
 	case o.schedule != nil && o.Wait:
 		return Errorf(ExitInvalidInput, "--wait does not go with --schedule: the upgrade starts at the scheduled time")
 	}
@@ -266,7 +266,7 @@ func printUpgradeList(w io.Writer, pal palette, g *GlobalOptions, l *UpgradeList
 		for _, u := range l.Upgrades {
 			var needs []string
 			for _, s := range u.Needs {
-				needs = append(needs, s.Component+" "+stepVersion(s))
+				needs = append(needs, s.Component+" "+s.Versions())
 			}
 			t.add(txt(u.Component), txt(u.From), styled(u.To, pal.cyan), txt(strings.Join(needs, ", ")))
 		}

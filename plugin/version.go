@@ -22,8 +22,12 @@ func NewCmdVersion(g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of kubectl openova",
-		Args:  cobra.NoArgs,
-		RunE:  runCommand(o),
+		Long: `Print the plugin's version, the commit it was built from, its Go version and platform.
+check compares the version with the operator's.`,
+		Example: `  kubectl openova version
+  kubectl openova version -o json`,
+		Args: cobra.NoArgs,
+		RunE: runCommand(o),
 	}
 	AddOutputFlag(cmd, &o.Output, "")
 	return cmd

@@ -69,6 +69,7 @@ const (
 	WorkloadNotReadyReason = "WorkloadNotReady"
 	// InvalidValuesReason: the catalog's default values of a component do not render for
 	// the Platform, or an entry's values do not fit the component's parts.
+	// Terminal, reported on the entry like UnknownComponent.
 	InvalidValuesReason = "InvalidValues"
 	// MemberNotReadyReason: a member of a bundle is not healthy at its desired version.
 	MemberNotReadyReason = "MemberNotReady"
@@ -116,3 +117,15 @@ const (
 	// FluxNamespace is where Flux's controllers run.
 	FluxNamespace = "flux-system"
 )
+
+// EntryProblemReasons are the reasons the operator gives a Platform entry it will not deliver
+// until the entry or the catalog changes (status.components[].reason, an alert and, for the
+// first of them, Ready). They are terminal: the Platform is Stalled with any of them, and
+// `kubectl openova … --wait` ends when a target's entry has one.
+var EntryProblemReasons = map[string]bool{
+	UnknownComponentReason:  true,
+	UnknownVersionReason:    true,
+	InvalidEntryReason:      true,
+	InvalidValuesReason:     true,
+	ComponentConflictReason: true,
+}

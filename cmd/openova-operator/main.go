@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/openova-io/core/internal/kube"
 	"github.com/openova-io/core/internal/version"
 	"github.com/openova-io/core/operator"
 )
@@ -74,8 +75,8 @@ func newFlags() (*flags, *flag.FlagSet) {
 	fs.DurationVar(&opts.RetryPeriod, "leader-elect-retry-period", 0, "leader-election retry period (default 2s)")
 	fs.StringVar(&opts.WatchNamespace, "watch-namespace", "", "only reconcile Platforms in this namespace (default: all)")
 	fs.StringVar(&opts.Catalog, "catalog", "", "default catalog (file or http(s) URL) for Platforms that name none (default: built in)")
-	fs.Float64Var(&f.qps, "kube-api-qps", 50, "requests per second to the API server")
-	fs.IntVar(&opts.Burst, "kube-api-burst", 100, "burst of requests to the API server")
+	fs.Float64Var(&f.qps, "kube-api-qps", float64(kube.DefaultQPS), "requests per second to the API server")
+	fs.IntVar(&opts.Burst, "kube-api-burst", kube.DefaultBurst, "burst of requests to the API server")
 	fs.IntVar(&opts.Concurrency, "concurrency", 4, "Components reconciled at once")
 	fs.DurationVar(&opts.RegionProbeInterval, "region-probe-interval", operator.DefaultRegionProbeInterval, "how often a standby region's API server is probed")
 	fs.DurationVar(&opts.RegionTimeout, "region-timeout", operator.DefaultRegionTimeout, "how long one probe of a standby region's API server may take")

@@ -16,21 +16,53 @@
     status.textContent = text;
     status.setAttribute("data-state", state);
   }
+  // The live part (#live) carries the watch's revision it was rendered at
+  // (data-revision); "latest" is the newest revision the stream announced (also kept in
+  // <body data-revision> for tests). htmx alone loses updates: one that arrives while the
+  // live part's request is in flight is queued on the element that the swap then removes
+  // (htmx drops its queue), and one that arrives between the swap and the settle finds no
+  // listener (the new element is not processed yet). So after every settle of the live
+  // part, a page still behind the stream refreshes again: the last update of a burst is
+  // always shown.
+  var latest = Number(document.body.getAttribute("data-revision")) || 0;
+  function shown() {
+    var live = document.getElementById("live");
+    var r = live && live.getAttribute("data-revision");
+    return r === null || r === undefined ? null : Number(r);
+  }
+  var caughtUpFrom = null;
+  function catchUp() {
+    var s = shown();
+    // (a re-render that made no progress is not retried at once: no loop against a
+    // dashboard that answers with an older revision; the next update tries again)
+    if (s === null || s >= latest || s === caughtUpFrom) return;
+    caughtUpFrom = s;
+    htmx.trigger(document.body, "refresh");
+  }
+  function announced(rev) {
+    latest = Number(rev) || 0;
+    caughtUpFrom = null;
+    document.body.setAttribute("data-revision", String(latest));
+  }
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    if (e.target && e.target.id === "live") catchUp();
+  });
   if (window.EventSource) {
     var es = new EventSource("/events");
     es.addEventListener("hello", function (e) {
       say("Live", "live");
       // A change between rendering this page and opening the stream has no "update" of
-      // its own: catch up at once.
-      if (e.data !== document.body.getAttribute("data-revision")) {
-        document.body.setAttribute("data-revision", e.data);
-        htmx.trigger(document.body, "refresh");
-      }
+      // its own: catch up at once. (A stream of a restarted server counts from 0 again.)
+      var before = shown();
+      if (before === null) before = latest;
+      announced(e.data);
+      if (before !== latest) htmx.trigger(document.body, "refresh");
     });
     es.addEventListener("update", function (e) {
       say("Live", "live");
-      document.body.setAttribute("data-revision", e.data);
-      htmx.trigger(document.body, "refresh");
+      announced(e.data);
+      var s = shown();
+      if (s === null || s < latest) htmx.trigger(document.body, "refresh");
     });
     es.onerror = function () { say("Reconnecting…", "down"); };
   }

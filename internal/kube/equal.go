@@ -6,12 +6,27 @@ import (
 )
 
 // JSONEqual reports whether a and b serialise to the same JSON value (map key order and
-// number representation aside): the way to compare values the API server re-serialises,
-// such as Helm values held in a RawExtension.
+// number representation aside, and an empty list or object the same as null, as the API
+// server drops an empty field): the way to compare values the API server re-serialises,
+// such as Helm values held in a RawExtension or a CRD's schema.
 func JSONEqual(a, b any) bool {
 	x, err1 := jsonValue(a)
 	y, err2 := jsonValue(b)
-	return err1 == nil && err2 == nil && reflect.DeepEqual(x, y)
+	return err1 == nil && err2 == nil && reflect.DeepEqual(emptyToNil(x), emptyToNil(y))
+}
+
+func emptyToNil(v any) any {
+	switch t := v.(type) {
+	case []any:
+		if len(t) == 0 {
+			return nil
+		}
+	case map[string]any:
+		if len(t) == 0 {
+			return nil
+		}
+	}
+	return v
 }
 
 // JSONSubset reports whether every field of want is in have with the same JSON value:

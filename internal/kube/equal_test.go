@@ -19,6 +19,9 @@ func TestJSONEqual(t *testing.T) {
 		{"different value", map[string]any{"a": 1}, map[string]any{"a": 2}, false},
 		{"extra key", map[string]any{"a": 1}, map[string]any{"a": 1, "b": 2}, false},
 		{"not serialisable", func() {}, 1, false},
+		{"an empty list is null", []string{}, nil, true},
+		{"an empty object is null", map[string]any{}, (*runtime.RawExtension)(nil), true},
+		{"an empty list is not an empty string", []string{}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

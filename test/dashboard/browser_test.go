@@ -2,8 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,16 +58,4 @@ func noCanary(t *testing.T, where, s string) {
 func screenshot(t *testing.T, ctx context.Context, name string, dark bool) {
 	t.Helper()
 	browser.Screenshot(t, ctx, name, dark)
-}
-
-// shows reports whether the element of sel contains want within timeout.
-func shows(t *testing.T, ctx context.Context, sel, want string, timeout time.Duration) bool {
-	t.Helper()
-	js := fmt.Sprintf(`(function(){var e=document.querySelector(%q);return e?e.innerText:""})()`, sel)
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		if strings.Contains(eval[string](t, ctx, js), want) {
-			return true
-		}
-	}
-	return false
 }

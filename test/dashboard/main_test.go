@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,7 +85,12 @@ func runSuite(m *testing.M) (code int) {
 	if err != nil {
 		return fail(err)
 	}
-	defer stop()
+	defer func() {
+		if err := stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "kubectl openova dashboard did not stop cleanly:", err)
+			code = 1
+		}
+	}()
 	if browse, err = browser.Start(); err != nil {
 		return fail(err)
 	}
@@ -143,7 +149,7 @@ func pluginEnv() []string {
 var urlLine = regexp.MustCompile(`Dashboard of platform acme: (http://(127\.0\.0\.1:\d+)/\?token=\S+)`)
 
 // startDashboard runs kubectl openova dashboard --no-browser and reads its URL from stderr.
-func startDashboard() (stop func(), err error) {
+func startDashboard() (stop func() error, err error) {
 	cmd := exec.Command(kubectlPath, "openova", "dashboard", "--no-browser")
 	cmd.Env = pluginEnv()
 	stderr, err := cmd.StderrPipe()
@@ -156,6 +162,7 @@ func startDashboard() (stop func(), err error) {
 		return nil, err
 	}
 	found := make(chan []string, 1)
+	done := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -165,27 +172,39 @@ func startDashboard() (stop func(), err error) {
 				found <- m
 			}
 		}
+		done <- cmd.Wait() // after the last read of stderr
 	}()
-	stop = func() {
+	// stop is Ctrl-C: the dashboard must stop at once, cleanly (exit status 0), its
+	// listener closed.
+	stop = func() error {
 		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() {
-			_ = cmd.Wait() // interrupted: the exit status says nothing more
-			close(done)
-		}()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("after Ctrl-C: %w\n%s", err, logBuf.String())
+			}
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			killed := <-done
+			return fmt.Errorf("still running 10 s after Ctrl-C (killed: %w):\n%s", killed, logBuf.String())
 		}
+		if !strings.Contains(logBuf.String(), "Dashboard stopped.") {
+			return fmt.Errorf("no \"Dashboard stopped.\":\n%s", logBuf.String())
+		}
+		if dashAddr != "" {
+			if c, err := net.DialTimeout("tcp", dashAddr, time.Second); err == nil {
+				_ = c.Close()
+				return fmt.Errorf("%s still accepts connections after the dashboard stopped", dashAddr)
+			}
+		}
+		return nil
 	}
 	select {
 	case m := <-found:
 		dashURL, dashAddr = m[1], m[2]
 		return stop, nil
 	case <-time.After(90 * time.Second):
-		stop()
+		_ = stop()
 		return nil, fmt.Errorf("kubectl openova dashboard printed no URL:\n%s", logBuf.String())
 	}
 }

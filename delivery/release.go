@@ -1,0 +1,78 @@
+package delivery
+
+import (
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+)
+
+// ReleaseDependencies returns the HelmReleases of c's dependencies to wait for: a
+// single-part dependency's release, the last chart part's release of a multi-part one (it
+// waits for the parts before it). Bootstrap components and bundles have no HelmRelease to
+// depend on. get returns a dependency's Component, or nil when there is none (yet): its
+// release is then waited for under the dependency's name.
+func ReleaseDependencies(c *openovav1alpha1.Component, get func(name string) *openovav1alpha1.Component) []string {
+	var out []string
+	for _, d := range c.Spec.Dependencies {
+		if dep := get(d); dep != nil {
+			switch {
+			case dep.Spec.Delivery == openovav1alpha1.DeliveryBootstrap || dep.Spec.Delivery == openovav1alpha1.DeliveryBundle:
+				continue
+			case len(dep.Spec.Parts) > 0:
+				if last := LastChartPart(dep.Spec.Parts); last != nil {
+					out = append(out, last.Release)
+				}
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// LastChartPart is the last chart part of parts, or nil.
+func LastChartPart(parts []openovav1alpha1.ComponentPart) *openovav1alpha1.ComponentPart {
+	for i := len(parts) - 1; i >= 0; i-- {
+		if parts[i].Kind == openovav1alpha1.PartChart && parts[i].Chart != nil {
+			return &parts[i]
+		}
+	}
+	return nil
+}
+
+// DesiredReleases are the HelmReleases of a helm Component at its desired version, as a
+// reconcile that nothing holds back (no failed or scheduled upgrade) applies them: one for
+// a single-part component, one per chart part (each waiting for the part before it) for a
+// multi-part one. dependsOn are its dependencies' releases (ReleaseDependencies).
+func DesiredReleases(c *openovav1alpha1.Component, dependsOn []string) ([]*helmv2.HelmRelease, error) {
+	if c.Spec.Delivery != openovav1alpha1.DeliveryHelm && c.Spec.Delivery != "" {
+		return nil, nil
+	}
+	target := Target{Version: c.Spec.Version}
+	var out []*helmv2.HelmRelease
+	if len(c.Spec.Parts) == 0 {
+		if c.Spec.Chart == nil {
+			return nil, nil
+		}
+		hr, err := HelmRelease(c, Release{Name: c.Name, Chart: *c.Spec.Chart, Values: c.Spec.Values, DependsOn: dependsOn}, target)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, hr), nil
+	}
+	for i := range c.Spec.Parts {
+		part := &c.Spec.Parts[i]
+		if part.Kind != openovav1alpha1.PartChart || part.Chart == nil || part.Release == "" {
+			continue
+		}
+		pt := target
+		pt.ChartVersion = part.Chart.Version
+		hr, err := HelmRelease(c, Release{Name: part.Release, Part: part.Name, Chart: *part.Chart, Values: part.Values, DependsOn: dependsOn}, pt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hr)
+		dependsOn = []string{part.Release}
+	}
+	return out, nil
+}

@@ -1,0 +1,57 @@
+package delivery
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+)
+
+func component(name string, spec openovav1alpha1.ComponentSpec) *openovav1alpha1.Component {
+	return &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}, Spec: spec}
+}
+
+func TestReleaseDependenciesAndDesiredReleases(t *testing.T) {
+	chart := func(v string) *openovav1alpha1.ChartRef {
+		return &openovav1alpha1.ChartRef{Repository: "http://charts.example.test", Name: "app", Version: v}
+	}
+	comps := map[string]*openovav1alpha1.Component{
+		"cilium": component("cilium", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryBootstrap}),
+		"bundle": component("bundle", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryBundle}),
+		"kserve": component("kserve", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Version: "1.0.0", Parts: []openovav1alpha1.ComponentPart{
+			{Name: "crd", Kind: openovav1alpha1.PartChart, Release: "kserve-crd", Chart: chart("1.0.0")},
+			{Name: "main", Kind: openovav1alpha1.PartChart, Release: "kserve", Chart: chart("1.0.1")},
+			{Name: "config", Kind: openovav1alpha1.PartResources},
+		}}),
+	}
+	app := component("app", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Version: "2.0.0", Chart: chart("2.0.0"),
+		Dependencies: []string{"bundle", "cilium", "kserve", "later"}})
+	deps := ReleaseDependencies(app, func(name string) *openovav1alpha1.Component { return comps[name] })
+	assert.Equal(t, []string{"kserve", "later"}, deps, "no release for bootstrap or bundle; a multi-part one's last chart part; a missing one by name")
+
+	releases, err := DesiredReleases(app, deps)
+	require.NoError(t, err)
+	require.Len(t, releases, 1)
+	assert.Equal(t, "2.0.0", releases[0].Spec.Chart.Spec.Version)
+	assert.Equal(t, "2.0.0", releases[0].Annotations[VersionAnnotation])
+	assert.Equal(t, RepositoryName("http://charts.example.test"), releases[0].Spec.Chart.Spec.SourceRef.Name)
+
+	releases, err = DesiredReleases(comps["kserve"], []string{"dep"})
+	require.NoError(t, err)
+	require.Len(t, releases, 2, "one per chart part")
+	assert.Equal(t, "kserve-crd", releases[0].Name)
+	assert.Equal(t, "dep", releases[0].Spec.DependsOn[0].Name)
+	assert.Equal(t, "kserve", releases[1].Name)
+	assert.Equal(t, "kserve-crd", releases[1].Spec.DependsOn[0].Name, "each part waits for the one before")
+	assert.Equal(t, "1.0.1", releases[1].Spec.Chart.Spec.Version)
+	assert.Equal(t, "main", releases[1].Labels[PartLabel])
+
+	for _, c := range []string{"cilium", "bundle"} {
+		releases, err = DesiredReleases(comps[c], nil)
+		require.NoError(t, err)
+		assert.Empty(t, releases, c)
+	}
+}
