@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
-	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/delivery"
 )
 
@@ -23,12 +22,8 @@ const (
 	WaitingForStandbyReason = "WaitingForStandby"
 )
 
-// regional and componentRegions are delivery's Regional and ComponentRegions.
+// regional is delivery.Regional (the Platform's placement lives in delivery).
 func regional(p *openovav1alpha1.Platform) bool { return delivery.Regional(p) }
-
-func componentRegions(p *openovav1alpha1.Platform, placement catalog.Placement) []openovav1alpha1.ComponentRegion {
-	return delivery.ComponentRegions(p, placement)
-}
 
 // regionReleaseName is the HelmRelease (and Helm release) of base in region.
 func regionReleaseName(base, region string) string { return base + "-" + region }
