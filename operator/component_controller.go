@@ -163,7 +163,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case openovav1alpha1.DeliveryBootstrap:
 		return r.reconcileWorkloads(ctx, c)
 	case openovav1alpha1.DeliveryBundle:
-		return r.reconcileBundle(ctx, c)
+		res, err := r.reconcileBundle(ctx, c)
+		primaryOnly(c)
+		return res, err
 	}
 	installed, err := r.ensureFluxWatch()
 	if err != nil {
@@ -178,7 +180,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return r.reconcileRegions(ctx, c)
 	}
 	if len(c.Spec.Parts) > 0 {
-		return r.reconcileParts(ctx, c)
+		res, err := r.reconcileParts(ctx, c)
+		primaryOnly(c)
+		return res, err
 	}
 	if c.Spec.Chart == nil {
 		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,

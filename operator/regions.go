@@ -7,6 +7,7 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -25,8 +26,16 @@ const (
 // regional is delivery.Regional (the Platform's placement lives in delivery).
 func regional(p *openovav1alpha1.Platform) bool { return delivery.Regional(p) }
 
-// regionReleaseName is the HelmRelease (and Helm release) of base in region.
-func regionReleaseName(base, region string) string { return base + "-" + region }
+// regionReleaseName is the HelmRelease of base in region: the primary's keeps the
+// component's own name, the name it has on a one-region platform, so adding or removing a
+// standby never renames (and so reinstalls) what runs in the primary; a standby's is
+// <base>-<region>. The Helm release is named base in every region.
+func regionReleaseName(base string, region openovav1alpha1.ComponentRegion) string {
+	if region.Role == openovav1alpha1.RegionPrimary {
+		return base
+	}
+	return base + "-" + region.Name
+}
 
 // regionRelease is one region's HelmRelease with what the reconcile decided for it.
 type regionRelease struct {
@@ -53,7 +62,7 @@ func (r *ComponentReconciler) reconcileRegions(ctx context.Context, c *openovav1
 	rels := make([]regionRelease, 0, len(c.Spec.Regions))
 	keep := map[string]bool{}
 	for _, reg := range c.Spec.Regions {
-		name := regionReleaseName(c.Name, reg.Name)
+		name := regionReleaseName(c.Name, reg)
 		keep[name] = true
 		hr, err := r.helmRelease(ctx, c, name)
 		if err != nil {
@@ -78,9 +87,9 @@ func (r *ComponentReconciler) reconcileRegions(ctx context.Context, c *openovav1
 		if i > 0 {
 			target, hold = followerTarget(c, rels[0], leadTarget, leadObs, rr.HR)
 		}
-		rel := releaseSpec{Name: regionReleaseName(c.Name, rr.Region.Name), Chart: *c.Spec.Chart, Values: c.Spec.Values}
+		rel := releaseSpec{Name: regionReleaseName(c.Name, rr.Region), Chart: *c.Spec.Chart, Values: c.Spec.Values}
 		for _, d := range deps {
-			rel.DependsOn = append(rel.DependsOn, regionReleaseName(d, rr.Region.Name))
+			rel.DependsOn = append(rel.DependsOn, regionReleaseName(d, rr.Region))
 		}
 		hr, err := r.applyRegionRelease(ctx, c, rr, rel, target)
 		if err != nil {
@@ -214,4 +223,34 @@ func findRegionStatus(rs []openovav1alpha1.RegionStatus, name string) *openovav1
 		}
 	}
 	return nil
+}
+
+// notPerRegion is a standby's status.regions message for a component the operator does not
+// yet deliver per region.
+const notPerRegion = "not delivered to standby regions yet: multi-part components and bundles run in the primary region only"
+
+// primaryOnly fills status.regions of a Component placed in regions that is delivered the
+// one-region way (multi-part components, bundles): the primary has the component's own
+// health and version, a standby says it does not run there — so the CLI's region columns
+// and status --check tell the truth instead of waiting for a report that never comes.
+func primaryOnly(c *openovav1alpha1.Component) {
+	if len(c.Spec.Regions) == 0 {
+		c.Status.Regions = nil
+		return
+	}
+	statuses := make([]openovav1alpha1.RegionStatus, 0, len(c.Spec.Regions))
+	for _, reg := range c.Spec.Regions {
+		if reg.Role != openovav1alpha1.RegionPrimary {
+			statuses = append(statuses, openovav1alpha1.RegionStatus{Name: reg.Name, Health: openovav1alpha1.HealthUnknown, Message: notPerRegion})
+			continue
+		}
+		rs := openovav1alpha1.RegionStatus{Name: reg.Name, Version: c.Status.Version, Health: c.Status.Health}
+		if rs.Health != openovav1alpha1.HealthHealthy {
+			if cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition); cond != nil {
+				rs.Message = truncate(cond.Message, 1024)
+			}
+		}
+		statuses = append(statuses, rs)
+	}
+	c.Status.Regions = statuses
 }

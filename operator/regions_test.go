@@ -2,9 +2,11 @@ package operator
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -26,26 +28,39 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	require.NoError(t, k8s.Create(ctx, secret))
 	t.Cleanup(func() { _ = k8s.Delete(ctx, secret) })
 
+	// The platform starts in one region; adding the standby keeps the primary's release
+	// (the same object: nothing is uninstalled or reinstalled there).
 	p := newPlatform(ns, entry{Name: "base", Version: "1.0.0"})
-	p.Spec.Regions = []openovav1alpha1.Region{
-		{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
-		{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
-			SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
-	}
 	require.NoError(t, k8s.Create(ctx, p))
 	t.Cleanup(func() { _ = k8s.Delete(ctx, p) })
+	first := waitRelease(t, ns, "base", "1.0.0")
+	playFluxDeployed(t, first)
+	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) {
+		p.Spec.Regions = []openovav1alpha1.Region{
+			{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
+			{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
+				SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
+		}
+	})
 
 	c := waitComponent(t, ns, "base", "placed in both regions", func(c *openovav1alpha1.Component) bool { return len(c.Spec.Regions) == 2 })
 	assert.Equal(t, "hel1", c.Spec.Regions[0].Name, "standby first")
 	standby := waitRelease(t, ns, "base-hel1", "1.0.0")
-	primary := waitRelease(t, ns, "base-fsn1", "1.0.0")
+	var primary *helmv2.HelmRelease
+	eventually(t, "the primary's release delivered per region", func() (bool, string) {
+		var err error
+		if primary, err = getRelease(ns, "base"); err != nil {
+			return false, err.Error()
+		}
+		return primary.Labels[regionLabel] == "fsn1", "labels " + fmt.Sprint(primary.Labels)
+	})
 	require.NotNil(t, standby.Spec.KubeConfig, "the standby's release reaches it through its kubeconfig")
 	assert.Equal(t, "acme-hel1-kubeconfig", standby.Spec.KubeConfig.SecretRef.Name)
 	assert.Equal(t, "value", standby.Spec.KubeConfig.SecretRef.Key)
 	assert.Nil(t, primary.Spec.KubeConfig)
 	assert.Equal(t, "base", standby.Spec.ReleaseName)
-	_, err = getRelease(ns, "base")
-	assert.True(t, apierrors.IsNotFound(err), "no one-region release on two regions")
+	assert.Equal(t, first.UID, primary.UID, "adding the standby kept the primary's HelmRelease")
+	assert.Nil(t, primary.DeletionTimestamp)
 	playFluxDeployed(t, standby)
 	playFluxDeployed(t, primary)
 	waitComponent(t, ns, "base", "healthy in both", func(c *openovav1alpha1.Component) bool {
@@ -61,19 +76,19 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	// the primary stays at 1.0.0.
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components[0].Version = "2.0.0" })
 	standby = waitRelease(t, ns, "base-hel1", "2.0.0")
-	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base-fsn1").Spec.Chart.Spec.Version, "the primary waits for the standby")
+	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base").Spec.Chart.Spec.Version, "the primary waits for the standby")
 	playFluxRolledBack(t, standby, "1.0.0")
 	playFluxDeployed(t, waitRelease(t, ns, "base-hel1", "1.0.0"))
 	c = waitComponent(t, ns, "base", "standby rolled back", func(c *openovav1alpha1.Component) bool {
 		return c.Status.FailedVersion == "2.0.0" && c.Status.Regions[0].Version == "1.0.0"
 	})
-	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base-fsn1").Spec.Chart.Spec.Version, "a failed standby upgrade never reaches the primary")
+	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base").Spec.Chart.Spec.Version, "a failed standby upgrade never reaches the primary")
 	assert.Contains(t, c.Status.Regions[1].Message, "primary is not upgraded")
 
 	// A new version that the standby takes moves the primary once the standby is Healthy.
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components[0].Version = "1.2.0" })
 	playFluxDeployed(t, waitRelease(t, ns, "base-hel1", "1.2.0"))
-	playFluxDeployed(t, waitRelease(t, ns, "base-fsn1", "1.2.0"))
+	playFluxDeployed(t, waitRelease(t, ns, "base", "1.2.0"))
 	waitComponent(t, ns, "base", "1.2.0 everywhere", func(c *openovav1alpha1.Component) bool {
 		return c.Status.Version == "1.2.0" && c.Status.Health == openovav1alpha1.HealthHealthy
 	})
@@ -109,7 +124,7 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 		_, err := getRelease(ns, "base-hel1")
 		return apierrors.IsNotFound(err), "still there"
 	})
-	assert.Equal(t, "1.2.0", mustRelease(t, ns, "base-fsn1").Spec.Chart.Spec.Version, "the primary's release stays")
-	_, err = getRelease(ns, "base")
-	assert.True(t, apierrors.IsNotFound(err), "no reinstall under the one-region name")
+	kept := mustRelease(t, ns, "base")
+	assert.Equal(t, "1.2.0", kept.Spec.Chart.Spec.Version, "the primary's release stays")
+	assert.Equal(t, first.UID, kept.UID, "the same HelmRelease from one region to two and back")
 }

@@ -8,6 +8,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -52,12 +53,44 @@ func BinDir(required ...string) (string, error) {
 	return dir, nil
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for a server that a
+// test starts later (kwokctl, the operator's probes). It is taken below the kernel's
+// ephemeral range (ip_local_port_range), at random: a port from that range (what
+// listening on port 0 gives) can be taken in the meantime by any client connection of the
+// tests running in parallel — a kwok controller failed to bind its port that way and its
+// cluster's nodes never became ready.
 func FreePort() (int, error) {
+	lo, hi := 20000, ephemeralStart()
+	for range 64 {
+		if hi <= lo {
+			break
+		}
+		port := lo + rand.IntN(hi-lo)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return port, nil
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ephemeralStart is the first port of the kernel's ephemeral range (32768 when it cannot
+// be read, Linux's default).
+func ephemeralStart() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var first, last int
+	if _, err := fmt.Sscan(string(data), &first, &last); err != nil || first <= 0 {
+		return 32768
+	}
+	return first
 }

@@ -98,7 +98,7 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 		return names
 	}
 	before := releases()
-	assert.ElementsMatch(t, []string{"grafana-fsn1", "grafana-hel1", "neo4j-fsn1", "neo4j-hel1", "portal-fsn1"}, before)
+	assert.ElementsMatch(t, []string{"grafana", "grafana-hel1", "neo4j", "neo4j-hel1", "portal"}, before)
 	cluster.Eventually(t, time.Minute, time.Second, "platform Ready with regions", func() (bool, string) {
 		p, err := cluster.GetPlatform(ctx, c)
 		if err != nil {
