@@ -46,7 +46,7 @@ func samplePlatform() *State {
 			},
 		},
 		Status: openovav1alpha1.PlatformStatus{Phase: "Degraded", ObservedGeneration: 3,
-			Alerts: []openovav1alpha1.Alert{{Component: "neo4j", Region: "hel1", Reason: "UpgradeRolledBack", Message: "upgrade to 2.0.0 failed and was rolled back", Since: &since}},
+			Alerts:  []openovav1alpha1.Alert{{Component: "neo4j", Region: "hel1", Reason: "UpgradeRolledBack", Message: "upgrade to 2.0.0 failed and was rolled back", Since: &since}},
 			Regions: []openovav1alpha1.RegionSummary{{Name: "fsn1", Reachable: true}, {Name: "hel1", Reachable: false, Message: "dial tcp 127.0.0.1:1: connection refused"}}},
 	}
 	comps := map[string]*openovav1alpha1.Component{}

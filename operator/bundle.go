@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -22,7 +21,7 @@ import (
 // member is Healthy at its desired version; Degraded (Failed before it was ever healthy)
 // when a member failed or its upgrade was rolled back, which the bundle's UpgradeFailed
 // condition repeats; Progressing otherwise. A bundle has no HelmRelease.
-func (r *ComponentReconciler) reconcileBundle(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
+func (r *ComponentReconciler) reconcileBundle(ctx context.Context, c *openovav1alpha1.Component) error {
 	st := &c.Status
 	var failing, waiting, rolledBack []string
 	for _, name := range c.Spec.Dependencies {
@@ -32,7 +31,7 @@ func (r *ComponentReconciler) reconcileBundle(ctx context.Context, c *openovav1a
 				waiting = append(waiting, name+" is not created yet")
 				continue
 			}
-			return ctrl.Result{}, err
+			return err
 		}
 		if cond := meta.FindStatusCondition(m.Status.Conditions, openovav1alpha1.UpgradeFailedCondition); cond != nil && cond.Status == metav1.ConditionTrue {
 			rolledBack = append(rolledBack, fmt.Sprintf("%s: %s", name, cond.Message))
@@ -77,7 +76,7 @@ func (r *ComponentReconciler) reconcileBundle(ctx context.Context, c *openovav1a
 			fmt.Sprintf("%s %s: all %d members are healthy", c.Name, c.Spec.Version, len(c.Spec.Dependencies)))
 	}
 	st.LastGoodChartVersion, st.Parts = "", nil
-	return ctrl.Result{}, nil
+	return nil
 }
 
 // memberHealthy: Healthy at its desired version, in a status that describes its current spec.

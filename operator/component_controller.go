@@ -163,9 +163,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case openovav1alpha1.DeliveryBootstrap:
 		return r.reconcileWorkloads(ctx, c)
 	case openovav1alpha1.DeliveryBundle:
-		res, err := r.reconcileBundle(ctx, c)
+		err := r.reconcileBundle(ctx, c)
 		primaryOnly(c)
-		return res, err
+		return ctrl.Result{}, err
 	}
 	installed, err := r.ensureFluxWatch()
 	if err != nil {
