@@ -53,6 +53,9 @@ type KindDriver interface {
 	Create(name string, cfg *v1alpha4.Cluster, kubeconfigPath string) error
 	// KubeConfig returns the cluster's kubeconfig for use from this machine.
 	KubeConfig(name string) (string, error)
+	// InternalServer returns the cluster's API server URL on kind's container network
+	// (https://<name>-control-plane:6443): where another kind cluster's pods reach it.
+	InternalServer(name string) (string, error)
 	// Delete deletes the cluster and its context from kubeconfigPath.
 	Delete(name, kubeconfigPath string) error
 }
@@ -203,6 +206,22 @@ func (d *kindDriver) Create(name string, cfg *v1alpha4.Cluster, kubeconfigPath s
 
 func (d *kindDriver) KubeConfig(name string) (string, error) {
 	return d.provider.KubeConfig(name, false)
+}
+
+func (d *kindDriver) InternalServer(name string) (string, error) {
+	data, err := d.provider.KubeConfig(name, true)
+	if err != nil {
+		return "", err
+	}
+	kc, err := parseKubeconfig([]byte(data))
+	if err != nil {
+		return "", err
+	}
+	server, _, ok := kc.server(kc.CurrentContext)
+	if !ok || server == "" {
+		return "", fmt.Errorf("the internal kubeconfig of kind cluster %s names no server", name)
+	}
+	return server, nil
 }
 
 func (d *kindDriver) Delete(name, kubeconfigPath string) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -24,7 +25,9 @@ import (
 // TestRunKindKubernetesPhases hands the kind clusters' kubeconfigs to the real Kubernetes
 // phases: the fake kind driver answers with kubeconfigs (context kind-<cluster>, as kind
 // names them) of a real API server (envtest), and Run installs Flux and the operator in
-// both regions and creates the Platform in the primary one, as for every provider.
+// the primary, nothing in the standby, and creates the Platform in the primary with the
+// standby's kubeconfig Secret, as for every provider — the Secret's server being the
+// standby's address on kind's network, where the primary's pods reach it.
 func TestRunKindKubernetesPhases(t *testing.T) {
 	env, err := cluster.StartEnvtest(cluster.EnvtestOptions{})
 	require.NoError(t, err)
@@ -54,7 +57,7 @@ func TestRunKindKubernetesPhases(t *testing.T) {
 			WaitTimeout: time.Minute, APIWaitTimeout: 30 * time.Second}})
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "==> region dev: installing Flux and the openova operator")
-	assert.Contains(t, out.String(), "==> region dr: installing Flux and the openova operator")
+	assert.Contains(t, out.String(), "==> region dr (standby): nothing to install there")
 
 	c, err := client.New(env.Config, client.Options{Scheme: scheme()})
 	require.NoError(t, err)
@@ -63,8 +66,17 @@ func TestRunKindKubernetesPhases(t *testing.T) {
 	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: openovav1alpha1.DefaultNamespace, Name: "acme"}, p))
 	assert.Equal(t, []openovav1alpha1.Region{
 		{Name: "dev", Role: openovav1alpha1.RegionRole(RolePrimary), Context: "kind-acme-dev"},
-		{Name: "dr", Role: openovav1alpha1.RegionRole(RoleStandby), Context: "kind-acme-dr"},
+		{Name: "dr", Role: openovav1alpha1.RegionRole(RoleStandby), Context: "kind-acme-dr", KubeConfig: &openovav1alpha1.KubeConfigReference{
+			SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-dr-kubeconfig", Key: "value"}}},
 	}, p.Spec.Regions)
+	var secret corev1.Secret
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: openovav1alpha1.DefaultNamespace, Name: "acme-dr-kubeconfig"}, &secret))
+	remote, err := clientcmd.Load(secret.Data["value"])
+	require.NoError(t, err)
+	require.Len(t, remote.Clusters, 1)
+	for _, cl := range remote.Clusters {
+		assert.Equal(t, "https://acme-dr-control-plane:6443", cl.Server, "the primary's pods reach the standby on kind's network")
+	}
 	assert.Len(t, p.Spec.Components, len(set))
 	for _, e := range p.Spec.Components {
 		assert.Nil(t, e.Provided, "a kind cluster brings no catalog component itself: %s", e.Name)

@@ -145,9 +145,15 @@ func (r *runner) kindOutputs(context.Context) (*Outputs, error) {
 			return nil, fmt.Errorf("kubeconfig of region %q: %w", reg.Name, err)
 		}
 		server, _, _ := kc.server(kc.CurrentContext)
-		out.Clusters = append(out.Clusters, ClusterOutput{
-			Region: reg.Name, Role: reg.Role, Name: name, APIEndpoint: server, Kubeconfig: path, Context: kc.CurrentContext,
-		})
+		cl := ClusterOutput{Region: reg.Name, Role: reg.Role, Name: name, APIEndpoint: server, Kubeconfig: path, Context: kc.CurrentContext}
+		if reg.Role == RoleStandby {
+			// The primary's pods reach the standby on kind's network, not on this machine's
+			// loopback, where its kubeconfig points.
+			if cl.RemoteEndpoint, err = d.InternalServer(name); err != nil {
+				return nil, fmt.Errorf("region %s: in-network address of kind cluster %s: %w", reg.Name, name, err)
+			}
+		}
+		out.Clusters = append(out.Clusters, cl)
 	}
 	return out, nil
 }

@@ -97,6 +97,15 @@ func (f *fakeKind) KubeConfig(name string) (string, error) {
 	return f.kubeconfigOf(name), nil
 }
 
+func (f *fakeKind) InternalServer(name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.clusters[name]; !ok {
+		return "", errors.New("unknown cluster " + name)
+	}
+	return "https://" + name + "-control-plane:6443", nil
+}
+
 func (f *fakeKind) Delete(name, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -27,6 +27,10 @@ type ClusterOutput struct {
 	Name string `json:"name"`
 	// APIEndpoint is the Kubernetes API URL.
 	APIEndpoint string `json:"apiEndpoint"`
+	// RemoteEndpoint, when set, is the API URL the primary region's pods reach this
+	// cluster at, where it differs from APIEndpoint (kind: the control plane's name on
+	// kind's network); the standby's kubeconfig Secret uses it.
+	RemoteEndpoint string `json:"remoteEndpoint,omitempty"`
 	// LoadBalancerAddress is where ingress traffic should arrive.
 	LoadBalancerAddress string `json:"loadBalancerAddress,omitempty"`
 	// Kubeconfig is the path of a kubeconfig file with admin access.

@@ -188,6 +188,9 @@ func standbyKubeconfig(ctx context.Context, cl ClusterOutput) ([]byte, time.Time
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	if cl.RemoteEndpoint != "" {
+		server = cl.RemoteEndpoint
+	}
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters[cl.Region] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
 	kc.AuthInfos[StandbyServiceAccount] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
