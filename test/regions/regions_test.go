@@ -152,7 +152,7 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 	})
 	primaryRelease := func() string {
 		hr := &helmv2.HelmRelease{}
-		require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "neo4j-" + primary}, hr))
+		require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "neo4j"}, hr))
 		return hr.Spec.Chart.Spec.Version
 	}
 	assert.Equal(t, "1.0.0", primaryRelease(), "the primary is not upgraded")
