@@ -53,6 +53,8 @@ func Apply(ctx context.Context, c client.Client, live *openovav1alpha1.Platform,
 // about as it was (a conflict with such a write, a status update, is retried), verify
 // checks the stored Platform.
 type platformWrite struct {
+	// field names what the write is about in a *ChangedError ("" for spec.components).
+	field  string
 	build  func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error)
 	same   func(fresh, live *openovav1alpha1.Platform) bool
 	verify func(got *openovav1alpha1.Platform) error
@@ -98,7 +100,7 @@ func writePlatform(ctx context.Context, c client.Client, live *openovav1alpha1.P
 			return nil, ClusterError(err)
 		}
 		if attempt == attempts || !w.same(fresh, live) {
-			return nil, &ChangedError{Platform: live.Name}
+			return nil, &ChangedError{Platform: live.Name, Field: w.field}
 		}
 		live = fresh
 	}

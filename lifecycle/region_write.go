@@ -7,8 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -146,7 +146,6 @@ func writeRegionSecret(ctx context.Context, c client.Client, namespace, platform
 // manager owns are a *ConflictError unless opts.Force. A write that only lost the race to
 // a status update is retried from the fresh object.
 func ApplyRegions(ctx context.Context, c client.Client, live *openovav1alpha1.Platform, desired []openovav1alpha1.Region, opts ApplyOptions) (*openovav1alpha1.Platform, error) {
-	const attempts = 4
 	list := make([]any, 0, len(desired))
 	for i := range desired {
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&desired[i])
@@ -155,49 +154,25 @@ func ApplyRegions(ctx context.Context, c client.Client, live *openovav1alpha1.Pl
 		}
 		list = append(list, m)
 	}
-	for attempt := 1; ; attempt++ {
-		u, err := buildApply(live, live.Spec.Components)
-		if err != nil {
-			return nil, err
-		}
-		spec := childMap(u.Object, "spec")
-		spec["regions"] = list
-		applyOpts := []kube.ApplyOption{kube.WithResourceVersion()}
-		if !opts.Force {
-			applyOpts = append(applyOpts, kube.WithoutForce())
-		}
-		if opts.DryRun {
-			applyOpts = append(applyOpts, kube.WithDryRun())
-		}
-		err = kube.ApplyObject(ctx, c, FieldManager, u, applyOpts...)
-		if err == nil {
-			out := &openovav1alpha1.Platform{}
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
-				return nil, fmt.Errorf("read the written platform: %w", err)
+	return writePlatform(ctx, c, live, opts, platformWrite{
+		field: "spec.regions",
+		build: func(live *openovav1alpha1.Platform) (*unstructured.Unstructured, error) {
+			u, err := buildApply(live, live.Spec.Components)
+			if err != nil {
+				return nil, err
 			}
+			childMap(u.Object, "spec")["regions"] = list
+			return u, nil
+		},
+		same: func(fresh, live *openovav1alpha1.Platform) bool {
+			return equality.Semantic.DeepEqual(fresh.Spec.Regions, live.Spec.Regions) && equality.Semantic.DeepEqual(fresh.Spec.Components, live.Spec.Components)
+		},
+		verify: func(out *openovav1alpha1.Platform) error {
 			if !equality.Semantic.DeepEqual(out.Spec.Regions, desired) {
-				return nil, &ConflictError{Err: fmt.Errorf("platform %s was written, but its spec.regions differs from the change (another field manager owns those entries; see kubectl get platform %s -n %s --show-managed-fields -o yaml)",
+				return &ConflictError{Err: fmt.Errorf("platform %s was written, but its spec.regions differs from the change (another field manager owns those entries; see kubectl get platform %s -n %s --show-managed-fields -o yaml)",
 					out.Name, out.Name, out.Namespace)}
 			}
-			return out, nil
-		}
-		if conflicts := fieldConflicts(err); conflicts != nil {
-			return nil, &ConflictError{Err: fmt.Errorf("fields of platform %s are managed by someone else: %s; change them where they are managed (e.g. in Git), or pass --force-conflicts to take them over",
-				live.Name, strings.Join(conflicts, "; "))}
-		}
-		if !apierrors.IsConflict(err) {
-			return nil, ClusterError(err)
-		}
-		fresh := &openovav1alpha1.Platform{}
-		if err := c.Get(ctx, client.ObjectKeyFromObject(live), fresh); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil, &ChangedError{Platform: live.Name, Deleted: true}
-			}
-			return nil, ClusterError(err)
-		}
-		if attempt == attempts || !equality.Semantic.DeepEqual(fresh.Spec.Regions, live.Spec.Regions) || !equality.Semantic.DeepEqual(fresh.Spec.Components, live.Spec.Components) {
-			return nil, &ChangedError{Platform: live.Name, Field: "spec.regions"}
-		}
-		live = fresh
-	}
+			return nil
+		},
+	})
 }
