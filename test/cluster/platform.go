@@ -70,20 +70,10 @@ func StartPlatform(ctx context.Context, opts PlatformOptions) (_ *Platform, err 
 	}
 	home := p.HomeDir
 	p.stops = append(p.stops, func() { _ = os.RemoveAll(home) })
-	chartList, err := chartserver.Default()
-	if err != nil {
-		return nil, err
-	}
-	if p.Charts, err = chartserver.Serve(chartList...); err != nil {
+	if p.Charts, p.CatalogURL, err = ServeCatalog(opts.Catalog); err != nil {
 		return nil, err
 	}
 	p.stops = append(p.stops, p.Charts.Close)
-	cat, err := testcatalog.Render(opts.Catalog, p.Charts.URL)
-	if err != nil {
-		return nil, err
-	}
-	p.Charts.SetFile("catalog.yaml", cat)
-	p.CatalogURL = p.Charts.URL + "/catalog.yaml"
 
 	if p.Kwok, err = StartKwok(ctx, KwokOptions{Nodes: opts.Nodes, Flux: true}); err != nil {
 		return nil, err
@@ -192,4 +182,24 @@ func WaitPlatformReady(ctx context.Context, c client.Client, timeout time.Durati
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// ServeCatalog serves the test charts on loopback with the test catalog name rendered
+// against them at <URL>/catalog.yaml; the caller closes the server.
+func ServeCatalog(name string) (*chartserver.Server, string, error) {
+	chartList, err := chartserver.Default()
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := chartserver.Serve(chartList...)
+	if err != nil {
+		return nil, "", err
+	}
+	cat, err := testcatalog.Render(name, srv.URL)
+	if err != nil {
+		srv.Close()
+		return nil, "", err
+	}
+	srv.SetFile("catalog.yaml", cat)
+	return srv, srv.URL + "/catalog.yaml", nil
 }

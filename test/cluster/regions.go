@@ -17,7 +17,6 @@ import (
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/test/chartserver"
-	"github.com/openova-io/core/test/testcatalog"
 )
 
 // Region names of StartRegions' platform.
@@ -64,20 +63,10 @@ func StartRegions(ctx context.Context, opts RegionsOptions) (_ *Regions, err err
 	if _, err = Build(); err != nil {
 		return nil, err
 	}
-	chartList, err := chartserver.Default()
-	if err != nil {
-		return nil, err
-	}
-	if r.Charts, err = chartserver.Serve(chartList...); err != nil {
+	if r.Charts, r.CatalogURL, err = ServeCatalog(opts.Catalog); err != nil {
 		return nil, err
 	}
 	r.stops = append(r.stops, r.Charts.Close)
-	cat, err := testcatalog.Render(opts.Catalog, r.Charts.URL)
-	if err != nil {
-		return nil, err
-	}
-	r.Charts.SetFile("catalog.yaml", cat)
-	r.CatalogURL = r.Charts.URL + "/catalog.yaml"
 
 	if r.Standby, err = StartKwok(ctx, KwokOptions{Nodes: 1, NoCRDs: true}); err != nil {
 		return nil, fmt.Errorf("standby cluster: %w", err)
