@@ -151,9 +151,24 @@ versions:
 	return []byte(sb.String())
 }
 
-// countWrites counts the operator's write requests in the audit log after line from,
-// collecting them into writes when given, and returns the number of lines read.
+// countWrites counts the operator's write requests in the audit log after line from
+// (the audit policy logs writes), collecting them into writes when given, and returns the
+// number of lines read.
 func countWrites(b *testing.B, path string, from int, writes *[]string) int {
+	return readAudit(b, path, from, writes, func(ev auditEvent) bool { return !strings.Contains(ev.RequestURI, "/leases/") })
+}
+
+// auditEvent is what the benchmarks read of an audit log line.
+type auditEvent struct {
+	Verb       string `json:"verb"`
+	UserAgent  string `json:"userAgent"`
+	RequestURI string `json:"requestURI"`
+	Stage      string `json:"stage"`
+}
+
+// readAudit collects "VERB URI" of the operator's requests that keep accepts in the audit
+// log at path after line from (none when out is nil) and returns the number of lines read.
+func readAudit(b *testing.B, path string, from int, out *[]string, keep func(auditEvent) bool) int {
 	f, err := os.Open(path)
 	require.NoError(b, err)
 	defer f.Close()
@@ -162,17 +177,12 @@ func countWrites(b *testing.B, path string, from int, writes *[]string) int {
 	lines := 0
 	for sc.Scan() {
 		lines++
-		if lines <= from || writes == nil {
+		if lines <= from || out == nil {
 			continue
 		}
-		var ev struct {
-			Verb       string `json:"verb"`
-			UserAgent  string `json:"userAgent"`
-			RequestURI string `json:"requestURI"`
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && strings.HasPrefix(ev.UserAgent, "openova-operator") &&
-			!strings.Contains(ev.RequestURI, "/leases/") {
-			*writes = append(*writes, ev.Verb+" "+ev.RequestURI)
+		var ev auditEvent
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && strings.HasPrefix(ev.UserAgent, "openova-operator") && keep(ev) {
+			*out = append(*out, ev.Verb+" "+ev.RequestURI)
 		}
 	}
 	return lines

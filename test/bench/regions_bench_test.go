@@ -1,13 +1,10 @@
 package bench
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -154,26 +151,5 @@ func playDeployed(b *testing.B, c client.Client, hr *helmv2.HelmRelease) {
 
 // countRequests counts the operator's requests (any verb) in an audit log after line from.
 func countRequests(b *testing.B, path string, from int, reqs *[]string) int {
-	f, err := os.Open(path)
-	require.NoError(b, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	lines := 0
-	for sc.Scan() {
-		lines++
-		if lines <= from || reqs == nil {
-			continue
-		}
-		var ev struct {
-			Verb       string `json:"verb"`
-			UserAgent  string `json:"userAgent"`
-			RequestURI string `json:"requestURI"`
-			Stage      string `json:"stage"`
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && strings.HasPrefix(ev.UserAgent, "openova-operator") && ev.Stage == "ResponseComplete" {
-			*reqs = append(*reqs, ev.Verb+" "+ev.RequestURI)
-		}
-	}
-	return lines
+	return readAudit(b, path, from, reqs, func(ev auditEvent) bool { return ev.Stage == "ResponseComplete" })
 }
