@@ -48,9 +48,9 @@ func (r *runner) kindValidate(ctx context.Context) error {
 		r.printf("    the node image is not in %s's image store yet: the bootstrap pulls it", d.Runtime())
 		return nil
 	}
-	existing, err := d.List()
+	existing, err := listKind(d)
 	if err != nil {
-		return fmt.Errorf("provider kind: list clusters: %w", err)
+		return err
 	}
 	if r.kindMissing(existing) == nil {
 		return nil // every cluster exists already: no image needed
@@ -77,13 +77,9 @@ func (r *runner) kindMissing(existing []string) []Region {
 
 // kindPlan lists what apply would do: one cluster per region, created unless it exists.
 func (r *runner) kindPlan(context.Context) error {
-	d, err := r.kindDriver()
+	_, existing, err := r.kindClusters()
 	if err != nil {
 		return err
-	}
-	existing, err := d.List()
-	if err != nil {
-		return fmt.Errorf("provider kind: list clusters: %w", err)
 	}
 	var b strings.Builder
 	plan := &PlanResult{}
@@ -105,13 +101,9 @@ func (r *runner) kindPlan(context.Context) error {
 
 // kindApply creates the cluster of every region that has none yet.
 func (r *runner) kindApply(context.Context) error {
-	d, err := r.kindDriver()
+	d, existing, err := r.kindClusters()
 	if err != nil {
 		return err
-	}
-	existing, err := d.List()
-	if err != nil {
-		return fmt.Errorf("provider kind: list clusters: %w", err)
 	}
 	for _, reg := range r.kindMissing(existing) {
 		c := KindClusterConfig(r.cfg, reg)
@@ -160,13 +152,9 @@ func (r *runner) kindOutputs(context.Context) (*Outputs, error) {
 
 // kindDestroy deletes every region's kind cluster that exists.
 func (r *runner) kindDestroy(context.Context) error {
-	d, err := r.kindDriver()
+	d, existing, err := r.kindClusters()
 	if err != nil {
 		return err
-	}
-	existing, err := d.List()
-	if err != nil {
-		return fmt.Errorf("provider kind: list clusters: %w", err)
 	}
 	for _, reg := range r.cfg.Regions {
 		name := KindClusterName(r.cfg.Organization.Name, reg.Name)
@@ -180,4 +168,22 @@ func (r *runner) kindDestroy(context.Context) error {
 		}
 	}
 	return nil
+}
+
+// kindClusters returns the kind driver and the clusters that exist.
+func (r *runner) kindClusters() (KindDriver, []string, error) {
+	d, err := r.kindDriver()
+	if err != nil {
+		return nil, nil, err
+	}
+	existing, err := listKind(d)
+	return d, existing, err
+}
+
+func listKind(d KindDriver) ([]string, error) {
+	existing, err := d.List()
+	if err != nil {
+		return nil, fmt.Errorf("provider kind: list clusters: %w", err)
+	}
+	return existing, nil
 }
