@@ -17,6 +17,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -121,6 +122,10 @@ func waitPlatform(t *testing.T, ns, what string, check func(*openovav1alpha1.Pla
 // successfully.
 func playFluxDeployed(t *testing.T, hr *helmv2.HelmRelease) {
 	t.Helper()
+	writeFluxStatus(t, hr, playDeployed)
+}
+
+func playDeployed(hr *helmv2.HelmRelease) {
 	now := metav1.Now()
 	hr.Status.ObservedGeneration = hr.Generation
 	hr.Status.LastAttemptedRevision = hr.Spec.Chart.Spec.Version
@@ -130,13 +135,42 @@ func playFluxDeployed(t *testing.T, hr *helmv2.HelmRelease) {
 		Reason: helmv2.UpgradeSucceededReason, Message: "Helm upgrade succeeded for release " + hr.Name, ObservedGeneration: hr.Generation})
 	meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: helmv2.ReleasedCondition, Status: metav1.ConditionTrue,
 		Reason: helmv2.UpgradeSucceededReason, Message: "Helm upgrade succeeded", ObservedGeneration: hr.Generation})
-	require.NoError(t, k8s.Status().Update(context.Background(), hr))
+}
+
+// writeFluxStatus writes the status play computes for hr, the way helm-controller does: the
+// operator may have re-applied the HelmRelease since the caller read it (a label, dependsOn),
+// so a conflict re-reads it and plays again on the fresh object — as long as it still asks
+// for the chart version the caller saw, which is what the test means to answer.
+func writeFluxStatus(t *testing.T, hr *helmv2.HelmRelease, play func(*helmv2.HelmRelease)) {
+	t.Helper()
+	ctx := context.Background()
+	want := hr.Spec.Chart.Spec.Version
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		fresh := hr.DeepCopy()
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(hr), fresh); err != nil {
+			return err
+		}
+		if got := fresh.Spec.Chart.Spec.Version; got != want {
+			return fmt.Errorf("HelmRelease %s now asks for chart %s, not %s", hr.Name, got, want)
+		}
+		play(fresh)
+		if err := k8s.Status().Update(ctx, fresh); err != nil {
+			return err
+		}
+		*hr = *fresh
+		return nil
+	})
+	require.NoError(t, err)
 }
 
 // playFluxRolledBack writes the status helm-controller writes when an upgrade to hr's chart
 // failed and was rolled back to the previous release.
 func playFluxRolledBack(t *testing.T, hr *helmv2.HelmRelease, previousChart string) {
 	t.Helper()
+	writeFluxStatus(t, hr, func(hr *helmv2.HelmRelease) { playRolledBack(hr, previousChart) })
+}
+
+func playRolledBack(hr *helmv2.HelmRelease, previousChart string) {
 	now := metav1.Now()
 	n := len(hr.Status.History)
 	hr.Status.ObservedGeneration = hr.Generation
@@ -158,7 +192,6 @@ func playFluxRolledBack(t *testing.T, hr *helmv2.HelmRelease, previousChart stri
 		c.ObservedGeneration = hr.Generation
 		meta.SetStatusCondition(&hr.Status.Conditions, c)
 	}
-	require.NoError(t, k8s.Status().Update(context.Background(), hr))
 }
 
 func snapshot(hr *helmv2.HelmRelease, version int, chartVersion, status string, at metav1.Time) *helmv2.Snapshot {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,13 +81,14 @@ func TestReadyMeansDelivered(t *testing.T) {
 	stillWaiting(t, platformWait, 2*time.Second, "while the HelmRelease is not even observed by Flux")
 
 	// Flux observes the new generation but has not deployed the new chart yet.
-	hr.Status.ObservedGeneration = hr.Generation
-	hr.Status.LastAttemptedRevision = "1.1.0"
-	meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionUnknown,
-		Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
-	meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReconcilingCondition, Status: metav1.ConditionTrue,
-		Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
-	require.NoError(t, k8s.Status().Update(ctx, hr))
+	writeFluxStatus(t, hr, func(hr *helmv2.HelmRelease) {
+		hr.Status.ObservedGeneration = hr.Generation
+		hr.Status.LastAttemptedRevision = "1.1.0"
+		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionUnknown,
+			Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
+		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReconcilingCondition, Status: metav1.ConditionTrue,
+			Reason: fluxmeta.ProgressingReason, Message: "Fulfilling prerequisites", ObservedGeneration: hr.Generation})
+	})
 	waitComponent(t, ns, "base", "progressing on Flux's word", func(c *openovav1alpha1.Component) bool {
 		cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition)
 		return cond != nil && strings.Contains(cond.Message, "Fulfilling prerequisites")
