@@ -158,6 +158,12 @@ release: ## Build release VERSION=vX.Y.Z into DIST (dist/): plugin archives, che
 	$(BIN)/openova-release -version '$(VERSION)' -commit '$(COMMIT)' -dist '$(DIST)' -url '$(RELEASE_URL)' \
 		-platforms '$(PLATFORMS)' -source-date-epoch '$(SOURCE_DATE_EPOCH)'
 
+# The image's tags: the plugin's version, and for a development build ("dev", or a git
+# describe of a modified tree) also "latest" — the tag such a build's bootstrap and check
+# name (install.ImageTag), so the image they install is the one just built.
+comma := ,
+IMAGE_TAGS := $(VERSION)$(if $(or $(findstring dirty,$(VERSION)),$(filter dev,$(VERSION))),$(comma)latest)
+
 .PHONY: image
 image: $(KO) ## Build the operator image IMAGE:VERSION with ko, offline, into bin/image/openova-operator.tar; PUSH=1 pushes it for linux/amd64 and arm64.
 	hack/debian-packages.sh ca-certificates
@@ -165,7 +171,7 @@ image: $(KO) ## Build the operator image IMAGE:VERSION with ko, offline, into bi
 	base=$$(go run ./hack/imagebase -layout $(IMAGE_DIR)/kocache/img -platforms $(IMAGE_PLATFORMS)); \
 	KOCACHE=$(IMAGE_DIR)/kocache KO_DEFAULTBASEIMAGE=$$base KO_DOCKER_REPO=$(IMAGE) \
 	VERSION=$(VERSION) COMMIT=$(COMMIT) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
-	$(BIN)/ko build ./cmd/openova-operator --bare --tags $(VERSION) \
+	$(BIN)/ko build ./cmd/openova-operator --bare --tags $(IMAGE_TAGS) \
 		--image-label org.opencontainers.image.source=https://github.com/openova-io/core \
 		--image-label org.opencontainers.image.licenses=Apache-2.0 \
 		--image-label org.opencontainers.image.title=openova-operator \

@@ -39,7 +39,7 @@ func TestImageRuns(t *testing.T) {
 	pm, err := newPodman(dir)
 	require.NoError(t, err)
 
-	// The image as make image builds it, tagged with the test binaries' version.
+	// The image as make image builds it, tagged with a modified tree's version.
 	tarball, built := buildImage(ctx, t, dir)
 	t.Logf("make image: %s", built.Round(time.Second))
 	info, err := os.Stat(tarball)
@@ -47,8 +47,11 @@ func TestImageRuns(t *testing.T) {
 	t.Logf("image tarball: %.1f MiB", float64(info.Size())/(1<<20))
 	loaded, err := pm.run(ctx, "load", "-q", "-i", tarball)
 	require.NoError(t, err)
-	image := install.Image + ":" + cluster.TestVersion
+	// A build of a modified tree is also tagged with what its bootstrap installs (latest).
+	image := install.Image + ":" + imageVersion
 	require.Contains(t, loaded, image)
+	require.Equal(t, "latest", install.ImageTag(imageVersion))
+	require.Contains(t, loaded, install.Image+":latest", "the tag bootstrap installs for a modified tree's build")
 	size, err := pm.run(ctx, "image", "inspect", "--format", "{{.Size}}", image)
 	require.NoError(t, err)
 	t.Logf("image size (uncompressed): %s bytes", size)
@@ -177,6 +180,9 @@ func TestImageRuns(t *testing.T) {
 	t.Logf("container test: %s in all", time.Since(start).Round(time.Second))
 }
 
+// imageVersion is the version the test builds the image as: a git describe of a modified tree.
+const imageVersion = cluster.TestVersion + "-dirty"
+
 // buildImage runs make image for this machine's platform into dir and returns the tarball
 // and how long the build took.
 func buildImage(ctx context.Context, t *testing.T, dir string) (string, time.Duration) {
@@ -187,7 +193,7 @@ func buildImage(ctx context.Context, t *testing.T, dir string) (string, time.Dur
 	require.NoError(t, err)
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", root, "image",
-		"BIN="+bin, "IMAGE_DIR="+filepath.Join(dir, "image"), "VERSION="+cluster.TestVersion)
+		"BIN="+bin, "IMAGE_DIR="+filepath.Join(dir, "image"), "VERSION="+imageVersion)
 	// A make test above must not hand its job server or flags down.
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "MAKEFLAGS=") && !strings.HasPrefix(e, "MFLAGS=") && !strings.HasPrefix(e, "MAKELEVEL=") {
