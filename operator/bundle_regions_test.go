@@ -17,7 +17,7 @@ func TestBundleHealthPerRegion(t *testing.T) {
 	primary := openovav1alpha1.ComponentRegion{Name: "fsn1", Role: openovav1alpha1.RegionPrimary}
 	member := func(name string, placed []openovav1alpha1.ComponentRegion, regions ...openovav1alpha1.RegionStatus) *openovav1alpha1.Component {
 		return &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: name, Generation: 1},
-			Spec: openovav1alpha1.ComponentSpec{Version: "1.0.0", Regions: placed},
+			Spec:   openovav1alpha1.ComponentSpec{Version: "1.0.0", Regions: placed},
 			Status: openovav1alpha1.ComponentStatus{ObservedGeneration: 1, Health: openovav1alpha1.HealthHealthy, Version: "1.0.0", Regions: regions}}
 	}
 	healthy := func(region string) openovav1alpha1.RegionStatus {
