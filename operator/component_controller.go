@@ -209,6 +209,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.pruneParts(ctx, c, map[string]bool{c.Name: true}); err != nil {
 		return ctrl.Result{}, err
 	}
+	c.Status.Regions = nil
 	r.mirrorHealth(c, hr, target)
 	return ctrl.Result{RequeueAfter: wait}, nil
 }

@@ -79,6 +79,7 @@ func (r *ComponentReconciler) reconcileParts(ctx context.Context, c *openovav1al
 		return ctrl.Result{}, err
 	}
 	if len(c.Spec.Regions) == 0 {
+		st.Regions = nil
 		r.partsHealth(ctx, c, results[0])
 	} else {
 		r.regionsPartsHealth(ctx, c, regions, results)

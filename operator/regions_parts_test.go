@@ -170,6 +170,25 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 	assert.Equal(t, "1.0.0", mustRelease(t, ns, "serving-crds").Spec.Chart.Spec.Version, "a failed standby upgrade never reaches the primary")
 	assert.Equal(t, "1.0.0", mustRelease(t, ns, "serving").Spec.Chart.Spec.Version)
 
+	// The standby stops answering: gadgets is Unknown there (its resource part cannot be
+	// applied there, what it applied stays recorded), the primary unchanged; then it is back.
+	secret.Data["value"] = []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}\n" +
+		"contexts:\n- name: c\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\ncurrent-context: c\n")
+	require.NoError(t, k8s.Update(ctx, secret))
+	g = waitComponent(t, ns, "gadgets", "Unknown in hel1", func(c *openovav1alpha1.Component) bool {
+		return len(c.Status.Regions) == 2 && c.Status.Regions[0].Health == openovav1alpha1.HealthUnknown &&
+			len(c.Status.Parts) == 2 && len(c.Status.Parts[1].Regions) == 1 && c.Status.Parts[1].Regions[0].Health == openovav1alpha1.HealthUnknown
+	})
+	assert.Contains(t, g.Status.Regions[0].Message, "region hel1 is unreachable")
+	assert.Equal(t, openovav1alpha1.HealthUnknown, g.Status.Health)
+	assert.Equal(t, openovav1alpha1.HealthHealthy, g.Status.Regions[1].Health)
+	assert.Len(t, g.Status.Parts[1].Regions[0].Objects, 2, "what was applied there stays recorded")
+	secret.Data["value"] = reachable
+	require.NoError(t, k8s.Update(ctx, secret))
+	waitComponent(t, ns, "gadgets", "back in hel1", func(c *openovav1alpha1.Component) bool {
+		return c.Status.Health == openovav1alpha1.HealthHealthy
+	})
+
 	// Removing gadgets (and the bundle over it) deletes its releases in both regions and its
 	// objects (one API server serves both regions here).
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) {
