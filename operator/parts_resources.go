@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -65,17 +66,24 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 		u.SetLabels(labels)
 		ref := openovav1alpha1.ObjectReference{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 		refs = append(refs, ref)
-		if err := kube.ApplyObject(ctx, cl.Client, FieldManager, u); err != nil {
-			ps.Health = openovav1alpha1.HealthProgressing
-			ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
-			ps.Objects = mergeRefs(ps.Objects, refs)
-			return nil
-		}
+		key := client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}
 		live := &unstructured.Unstructured{}
 		live.SetGroupVersionKind(gvk)
-		if err := cl.Reader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, live); err != nil {
-			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
-			continue
+		// An object that already carries everything the part sets is not applied again: a
+		// steady state (a region's component is looked at every probe interval) writes nothing.
+		if err := cl.Reader.Get(ctx, key, live); err != nil || !objectUpToDate(u, live) {
+			if err := kube.ApplyObject(ctx, cl.Client, FieldManager, u); err != nil {
+				ps.Health = openovav1alpha1.HealthProgressing
+				ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
+				ps.Objects = mergeRefs(ps.Objects, refs)
+				return nil
+			}
+			live = &unstructured.Unstructured{}
+			live.SetGroupVersionKind(gvk)
+			if err := cl.Reader.Get(ctx, key, live); err != nil {
+				notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+				continue
+			}
 		}
 		res, err := status.Compute(live)
 		if err != nil {
@@ -103,6 +111,20 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 	}
 	ps.Health, ps.Message = openovav1alpha1.HealthHealthy, fmt.Sprintf("%d objects applied and current", len(refs))
 	return nil
+}
+
+// objectUpToDate reports whether live already has every field desired sets, with the
+// same value (numbers compared as the API server's JSON decodes them).
+func objectUpToDate(desired, live *unstructured.Unstructured) bool {
+	raw, err := desired.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	want := &unstructured.Unstructured{}
+	if err := want.UnmarshalJSON(raw); err != nil {
+		return false
+	}
+	return equality.Semantic.DeepDerivative(want.Object, live.Object)
 }
 
 // deleteObjects deletes the objects the given parts applied in cluster cl.

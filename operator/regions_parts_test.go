@@ -1,13 +1,16 @@
 package operator
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,6 +192,12 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 		return c.Status.Health == openovav1alpha1.HealthHealthy
 	})
 
+	// Steady state: the resource part's objects are read in both regions every probe
+	// interval, and not written again (by the operator or through the standby's kubeconfig).
+	mark := auditLines(t)
+	time.Sleep(2 * time.Second) // four probe intervals: both regions are looked at again
+	assert.Empty(t, objectWrites(t, mark, "gadgets-config", "default-gadget"), "the resource part was written in a steady state")
+
 	// Removing gadgets (and the bundle over it) deletes its releases in both regions and its
 	// objects (one API server serves both regions here).
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) {
@@ -200,4 +209,41 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 		errG := k8s.Get(ctx, client.ObjectKey{Name: "default-gadget"}, gadget.DeepCopy())
 		return apierrors.IsNotFound(errR) && apierrors.IsNotFound(errS) && apierrors.IsNotFound(errG), fmt.Sprint(errR, errS, errG)
 	})
+}
+
+func auditLines(t *testing.T) int {
+	t.Helper()
+	_, n := operatorWrites(t, 0)
+	return n
+}
+
+// objectWrites are the write requests (any client) since audit line from whose URI names
+// one of names.
+func objectWrites(t *testing.T, from int, names ...string) []string {
+	t.Helper()
+	f, err := os.Open(auditLog)
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var out []string
+	for n := 1; sc.Scan(); n++ {
+		if n <= from {
+			continue
+		}
+		var ev struct {
+			Verb       string `json:"verb"`
+			RequestURI string `json:"requestURI"`
+			UserAgent  string `json:"userAgent"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Verb == "get" || ev.Verb == "list" || ev.Verb == "watch" {
+			continue
+		}
+		for _, name := range names {
+			if strings.Contains(ev.RequestURI, "/"+name) {
+				out = append(out, ev.Verb+" "+ev.RequestURI+" ("+ev.UserAgent+")")
+			}
+		}
+	}
+	return out
 }
