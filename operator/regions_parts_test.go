@@ -30,7 +30,9 @@ import (
 // is applied through the standby's kubeconfig (which reaches this test's own API server)
 // and recorded per region; a single-chart component that needs it depends on the release
 // of its own region; the bundle over both reports per region. An upgrade goes to the
-// standby first and, rolled back there, never reaches the primary. Flux is played.
+// standby first and, rolled back there, never reaches the primary; retried and Healthy
+// there, it moves the primary. An unreachable standby makes the component Unknown there.
+// A steady state writes nothing; removing the component prunes both regions. Flux is played.
 func TestPartsAndBundleInTwoRegions(t *testing.T) {
 	ctx := context.Background()
 	ns := "openova-system" // the operator's Role reads kubeconfig Secrets only here
@@ -172,6 +174,26 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 	assert.Contains(t, c.Status.Regions[1].Message, "primary is not upgraded")
 	assert.Equal(t, "1.0.0", mustRelease(t, ns, "serving-crds").Spec.Chart.Spec.Version, "a failed standby upgrade never reaches the primary")
 	assert.Equal(t, "1.0.0", mustRelease(t, ns, "serving").Spec.Chart.Spec.Version)
+
+	// A retry tries 1.1.0 again in the standby; once every part is Healthy at it there, the
+	// primary's parts follow, in their order.
+	require.Eventually(t, func() bool {
+		c := mustComponent(t, ns, "serving")
+		c.Annotations = map[string]string{openovav1alpha1.RetryAnnotation: "1"}
+		return k8s.Update(ctx, c) == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	servingS = waitRelease(t, ns, "serving-hel1", "1.1.0")
+	assert.Equal(t, "1.0.0", mustRelease(t, ns, "serving-crds").Spec.Chart.Spec.Version, "the primary waits for the standby")
+	playFluxDeployed(t, servingS)
+	playFluxDeployed(t, waitRelease(t, ns, "serving-crds", "1.1.0"))
+	playFluxDeployed(t, waitRelease(t, ns, "serving", "1.1.0"))
+	c = waitComponent(t, ns, "serving", "1.1.0 in both", func(c *openovav1alpha1.Component) bool {
+		return c.Status.Health == openovav1alpha1.HealthHealthy && c.Status.Version == "1.1.0" &&
+			meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.ReadyCondition)
+	})
+	assert.Empty(t, c.Status.FailedVersion)
+	assert.Equal(t, "1.1.0", c.Status.Regions[0].Version)
+	assert.Equal(t, "1.1.0", c.Status.Regions[1].Version)
 
 	// The standby stops answering: gadgets is Unknown there (its resource part cannot be
 	// applied there, what it applied stays recorded), the primary unchanged; then it is back.
