@@ -253,6 +253,9 @@ func (r *ComponentReconciler) deliverPartsIn(ctx context.Context, c *openovav1al
 				ps.Message = fmt.Sprintf("waits for part %s to be ready", prevName)
 			case pr.Cluster == nil:
 				ps.Health, ps.Message = openovav1alpha1.HealthUnknown, truncate(pr.State.Message, 1024)
+			case res.why != "":
+				// A region waiting for the standby keeps what the part applied there.
+				checkResourcePart(ctx, *pr.Cluster, &ps, res.why)
 			default:
 				if err := r.applyResourcePart(ctx, c, *pr.Cluster, part, &ps); err != nil {
 					return err

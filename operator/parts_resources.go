@@ -113,6 +113,40 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 	return nil
 }
 
+// checkResourcePart sets the health of a resource part that is held (its region waits for
+// the standby, why) from the objects it applied before, without applying anything: Healthy
+// when they are all current; a part that applied nothing yet waits.
+func checkResourcePart(ctx context.Context, cl partCluster, ps *openovav1alpha1.PartStatus, why string) {
+	if len(ps.Objects) == 0 {
+		ps.Health, ps.Message = openovav1alpha1.HealthProgressing, truncate(why, 1024)
+		return
+	}
+	var notReady []string
+	for _, ref := range ps.Objects {
+		live := &unstructured.Unstructured{}
+		live.SetAPIVersion(ref.APIVersion)
+		live.SetKind(ref.Kind)
+		if err := cl.Reader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, live); err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		res, err := status.Compute(live)
+		if err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		if res.Status != status.CurrentStatus {
+			notReady = append(notReady, fmt.Sprintf("%s: %s", refString(ref), res.Message))
+		}
+	}
+	if len(notReady) > 0 {
+		ps.Health, ps.Message = openovav1alpha1.HealthProgressing, truncate(strings.Join(notReady, "; "), 1024)
+		return
+	}
+	ps.Health = openovav1alpha1.HealthHealthy
+	ps.Message = truncate(fmt.Sprintf("%d objects current, held as applied: %s", len(ps.Objects), why), 1024)
+}
+
 // objectUpToDate reports whether live already has every field desired sets, with the
 // same value (numbers compared as the API server's JSON decodes them).
 func objectUpToDate(desired, live *unstructured.Unstructured) bool {
