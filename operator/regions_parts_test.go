@@ -158,7 +158,7 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 	// The standby's second part fails and is rolled back there: the standby is held on
 	// 1.0.0 and the primary is never upgraded.
 	playFluxDeployed(t, crdsS)
-	playFluxRolledBack(t, servingS, "1.0.0")
+	playFluxRolledBack(t, servingS, servingS.Status.History.Latest().ChartVersion) // back to the release deployed before
 	c = waitComponent(t, ns, "serving", "rolled back in the standby", func(c *openovav1alpha1.Component) bool {
 		return c.Status.FailedVersion == "1.1.0"
 	})
