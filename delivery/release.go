@@ -12,11 +12,22 @@ import (
 // depend on. get returns a dependency's Component, or nil when there is none (yet): its
 // release is then waited for under the dependency's name.
 func ReleaseDependencies(c *openovav1alpha1.Component, get func(name string) *openovav1alpha1.Component) []string {
+	return ReleaseDependenciesIn(c, "", get)
+}
+
+// ReleaseDependenciesIn is ReleaseDependencies in one region of a two-region platform
+// (region empty: any): a dependency placed in regions that do not include region (a
+// placement: primary component, seen from the standby) has no release there and is left
+// out. The names are the releases' base names; each region's own HelmRelease of a base
+// is named for that region by the operator.
+func ReleaseDependenciesIn(c *openovav1alpha1.Component, region string, get func(name string) *openovav1alpha1.Component) []string {
 	var out []string
 	for _, d := range c.Spec.Dependencies {
 		if dep := get(d); dep != nil {
 			switch {
 			case dep.Spec.Delivery == openovav1alpha1.DeliveryBootstrap || dep.Spec.Delivery == openovav1alpha1.DeliveryBundle:
+				continue
+			case region != "" && len(dep.Spec.Regions) > 0 && !placedIn(dep, region):
 				continue
 			case len(dep.Spec.Parts) > 0:
 				if last := LastChartPart(dep.Spec.Parts); last != nil {
@@ -28,6 +39,15 @@ func ReleaseDependencies(c *openovav1alpha1.Component, get func(name string) *op
 		out = append(out, d)
 	}
 	return out
+}
+
+func placedIn(c *openovav1alpha1.Component, region string) bool {
+	for _, r := range c.Spec.Regions {
+		if r.Name == region {
+			return true
+		}
+	}
+	return false
 }
 
 // LastChartPart is the last chart part of parts, or nil.

@@ -55,3 +55,25 @@ func TestReleaseDependenciesAndDesiredReleases(t *testing.T) {
 		assert.Empty(t, releases, c)
 	}
 }
+
+// TestReleaseDependenciesIn: in a region, a dependency placed elsewhere (placement primary,
+// seen from the standby) has no release to wait for; one placed there, or not yet placed
+// anywhere, does.
+func TestReleaseDependenciesIn(t *testing.T) {
+	both := []openovav1alpha1.ComponentRegion{{Name: "hel1", Role: openovav1alpha1.RegionStandby}, {Name: "fsn1", Role: openovav1alpha1.RegionPrimary}}
+	comps := map[string]*openovav1alpha1.Component{
+		"portal": component("portal", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both[1:]}),
+		"pg":     component("pg", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both}),
+		"kserve": component("kserve", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both, Parts: []openovav1alpha1.ComponentPart{
+			{Name: "crd", Kind: openovav1alpha1.PartChart, Release: "kserve-crd", Chart: &openovav1alpha1.ChartRef{Name: "crd"}},
+			{Name: "main", Kind: openovav1alpha1.PartChart, Release: "kserve-main", Chart: &openovav1alpha1.ChartRef{Name: "main"}},
+		}}),
+		"new": component("new", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm}),
+	}
+	app := component("app", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both,
+		Dependencies: []string{"kserve", "new", "pg", "portal"}})
+	get := func(name string) *openovav1alpha1.Component { return comps[name] }
+	assert.Equal(t, []string{"kserve-main", "new", "pg"}, ReleaseDependenciesIn(app, "hel1", get))
+	assert.Equal(t, []string{"kserve-main", "new", "pg", "portal"}, ReleaseDependenciesIn(app, "fsn1", get))
+	assert.Equal(t, ReleaseDependenciesIn(app, "fsn1", get), ReleaseDependencies(app, get))
+}

@@ -163,9 +163,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case openovav1alpha1.DeliveryBootstrap:
 		return r.reconcileWorkloads(ctx, c)
 	case openovav1alpha1.DeliveryBundle:
-		err := r.reconcileBundle(ctx, c)
-		primaryOnly(c)
-		return ctrl.Result{}, err
+		return ctrl.Result{}, r.reconcileBundle(ctx, c)
 	}
 	installed, err := r.ensureFluxWatch()
 	if err != nil {
@@ -176,13 +174,11 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			"the Flux CRDs (HelmRelease, HelmRepository) are not installed; run kubectl openova check")
 		return ctrl.Result{RequeueAfter: fluxRecheck}, nil
 	}
-	if len(c.Spec.Regions) > 0 && len(c.Spec.Parts) == 0 {
-		return r.reconcileRegions(ctx, c)
-	}
 	if len(c.Spec.Parts) > 0 {
-		res, err := r.reconcileParts(ctx, c)
-		primaryOnly(c)
-		return res, err
+		return r.reconcileParts(ctx, c)
+	}
+	if len(c.Spec.Regions) > 0 {
+		return r.reconcileRegions(ctx, c)
 	}
 	if c.Spec.Chart == nil {
 		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
@@ -200,7 +196,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		setCondition(&c.Status.Conditions, c.Generation, openovav1alpha1.UpgradeScheduledCondition, metav1.ConditionFalse,
 			openovav1alpha1.UpgradeScheduledReason, err.Error())
 	}
-	dependsOn, err := r.helmDependencies(ctx, c)
+	dependsOn, err := r.helmDependencies(ctx, c, nil)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -213,6 +209,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.pruneParts(ctx, c, map[string]bool{c.Name: true}); err != nil {
 		return ctrl.Result{}, err
 	}
+	c.Status.Regions = nil
 	r.mirrorHealth(c, hr, target)
 	return ctrl.Result{RequeueAfter: wait}, nil
 }
@@ -312,12 +309,19 @@ func (r *ComponentReconciler) applyReleaseWith(ctx context.Context, c *openovav1
 	return desired, nil
 }
 
-// helmDependencies returns the HelmReleases of c's dependencies to wait for: a single-part
-// dependency's release, the last chart part's release of a multi-part one (it waits for the
-// parts before it). Bootstrap components and bundles have no HelmRelease to depend on.
-func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1alpha1.Component) ([]string, error) {
+// helmDependencies returns the HelmReleases of c's dependencies to wait for in region reg
+// (nil on a one-region platform): a single-part dependency's release, the last chart
+// part's release of a multi-part one (it waits for the parts before it), each the one of
+// that region (regionReleaseName). A dependency not placed in reg (placement primary, for
+// a standby) has no release there and is not waited for; bootstrap components and bundles
+// have no HelmRelease to depend on.
+func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1alpha1.Component, reg *openovav1alpha1.ComponentRegion) ([]string, error) {
 	var getErr error
-	out := delivery.ReleaseDependencies(c, func(name string) *openovav1alpha1.Component {
+	region := ""
+	if reg != nil {
+		region = reg.Name
+	}
+	out := delivery.ReleaseDependenciesIn(c, region, func(name string) *openovav1alpha1.Component {
 		var dep openovav1alpha1.Component
 		if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, &dep); err != nil {
 			if !apierrors.IsNotFound(err) && getErr == nil {
@@ -329,6 +333,11 @@ func (r *ComponentReconciler) helmDependencies(ctx context.Context, c *openovav1
 	})
 	if getErr != nil {
 		return nil, getErr
+	}
+	if reg != nil {
+		for i := range out {
+			out[i] = regionReleaseName(out[i], *reg)
+		}
 	}
 	return out, nil
 }
@@ -346,8 +355,14 @@ func (r *ComponentReconciler) finalize(ctx context.Context, c *openovav1alpha1.C
 			return ctrl.Result{}, err
 		}
 		if installed {
-			if err := r.deleteObjects(ctx, c, c.Status.Parts); err != nil {
+			objectsLeft, err := r.deletePartObjects(ctx, c)
+			if err != nil {
 				return ctrl.Result{}, err
+			}
+			if objectsLeft {
+				// A region with the resource parts' objects is unreachable: try again once
+				// it may be back.
+				return ctrl.Result{RequeueAfter: r.prober().Interval}, nil
 			}
 			left, err := r.deleteReleases(ctx, c, nil)
 			if err != nil {

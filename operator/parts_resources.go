@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,11 +17,19 @@ import (
 	"github.com/openova-io/core/internal/kube"
 )
 
-// applyResourcePart server-side applies the objects of a resource part (namespaced objects
-// without a namespace go to the component's namespace), records them in ps.Objects,
-// deletes the objects the part applied before and no longer has, and sets the part's
-// health from the objects' (kstatus).
-func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav1alpha1.Component, part *openovav1alpha1.ComponentPart, ps *openovav1alpha1.PartStatus) error {
+// partCluster is the cluster of one region, as a resource part reaches it: Client applies
+// and deletes (its RESTMapper knows what the cluster serves), Reader reads live objects.
+type partCluster struct {
+	client.Client
+	Reader client.Reader
+}
+
+// applyResourcePart server-side applies the objects of a resource part in cluster cl
+// (namespaced objects without a namespace go to the component's namespace), records them
+// in ps.Objects, deletes the objects the part applied before and no longer has, and sets
+// the part's health from the objects' (kstatus).
+func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav1alpha1.Component, cl partCluster,
+	part *openovav1alpha1.ComponentPart, ps *openovav1alpha1.PartStatus) error {
 	var refs []openovav1alpha1.ObjectReference
 	var notReady []string
 	for i, raw := range part.Resources {
@@ -30,7 +39,7 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 			return nil
 		}
 		gvk := u.GroupVersionKind()
-		mapping, err := r.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+		mapping, err := cl.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 		if meta.IsNoMatchError(err) {
 			ps.Health = openovav1alpha1.HealthProgressing
 			ps.Message = fmt.Sprintf("%s is not served by the cluster (yet)", gvk.GroupVersion().WithKind(gvk.Kind))
@@ -57,17 +66,24 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 		u.SetLabels(labels)
 		ref := openovav1alpha1.ObjectReference{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 		refs = append(refs, ref)
-		if err := kube.ApplyObject(ctx, r.Client, FieldManager, u); err != nil {
-			ps.Health = openovav1alpha1.HealthProgressing
-			ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
-			ps.Objects = mergeRefs(ps.Objects, refs)
-			return nil
-		}
+		key := client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}
 		live := &unstructured.Unstructured{}
 		live.SetGroupVersionKind(gvk)
-		if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, live); err != nil {
-			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
-			continue
+		// An object that already carries everything the part sets is not applied again: a
+		// steady state (a region's component is looked at every probe interval) writes nothing.
+		if err := cl.Reader.Get(ctx, key, live); err != nil || !objectUpToDate(u, live) {
+			if err := kube.ApplyObject(ctx, cl.Client, FieldManager, u); err != nil {
+				ps.Health = openovav1alpha1.HealthProgressing
+				ps.Message = truncate(fmt.Sprintf("apply %s: %v", refString(ref), err), 1024)
+				ps.Objects = mergeRefs(ps.Objects, refs)
+				return nil
+			}
+			live = &unstructured.Unstructured{}
+			live.SetGroupVersionKind(gvk)
+			if err := cl.Reader.Get(ctx, key, live); err != nil {
+				notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+				continue
+			}
 		}
 		res, err := status.Compute(live)
 		if err != nil {
@@ -85,7 +101,7 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 			stale = append(stale, old)
 		}
 	}
-	if err := r.deleteRefs(ctx, stale); err != nil {
+	if err := deleteRefs(ctx, cl, stale); err != nil {
 		return err
 	}
 	ps.Objects = refs
@@ -97,24 +113,72 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 	return nil
 }
 
-// deleteObjects deletes the objects the given parts applied.
-func (r *ComponentReconciler) deleteObjects(ctx context.Context, c *openovav1alpha1.Component, parts []openovav1alpha1.PartStatus) error {
+// checkResourcePart sets the health of a resource part that is held (its region waits for
+// the standby, why) from the objects it applied before, without applying anything: Healthy
+// when they are all current; a part that applied nothing yet waits.
+func checkResourcePart(ctx context.Context, cl partCluster, ps *openovav1alpha1.PartStatus, why string) {
+	if len(ps.Objects) == 0 {
+		ps.Health, ps.Message = openovav1alpha1.HealthProgressing, truncate(why, 1024)
+		return
+	}
+	var notReady []string
+	for _, ref := range ps.Objects {
+		live := &unstructured.Unstructured{}
+		live.SetAPIVersion(ref.APIVersion)
+		live.SetKind(ref.Kind)
+		if err := cl.Reader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, live); err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		res, err := status.Compute(live)
+		if err != nil {
+			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
+			continue
+		}
+		if res.Status != status.CurrentStatus {
+			notReady = append(notReady, fmt.Sprintf("%s: %s", refString(ref), res.Message))
+		}
+	}
+	if len(notReady) > 0 {
+		ps.Health, ps.Message = openovav1alpha1.HealthProgressing, truncate(strings.Join(notReady, "; "), 1024)
+		return
+	}
+	ps.Health = openovav1alpha1.HealthHealthy
+	ps.Message = truncate(fmt.Sprintf("%d objects current, held as applied: %s", len(ps.Objects), why), 1024)
+}
+
+// objectUpToDate reports whether live already has every field desired sets, with the
+// same value (numbers compared as the API server's JSON decodes them).
+func objectUpToDate(desired, live *unstructured.Unstructured) bool {
+	raw, err := desired.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	want := &unstructured.Unstructured{}
+	if err := want.UnmarshalJSON(raw); err != nil {
+		return false
+	}
+	return equality.Semantic.DeepDerivative(want.Object, live.Object)
+}
+
+// deleteObjects deletes the objects the given parts applied in cluster cl.
+func deleteObjects(ctx context.Context, c *openovav1alpha1.Component, cl client.Writer, parts []openovav1alpha1.PartStatus) error {
 	for _, ps := range parts {
-		if err := r.deleteRefs(ctx, ps.Objects); err != nil {
+		if err := deleteRefs(ctx, cl, ps.Objects); err != nil {
 			return fmt.Errorf("prune part %s of %s: %w", ps.Name, c.Name, err)
 		}
 	}
 	return nil
 }
 
-func (r *ComponentReconciler) deleteRefs(ctx context.Context, refs []openovav1alpha1.ObjectReference) error {
+func deleteRefs(ctx context.Context, cl client.Writer, refs []openovav1alpha1.ObjectReference) error {
 	for _, ref := range refs {
 		u := &unstructured.Unstructured{}
 		u.SetAPIVersion(ref.APIVersion)
 		u.SetKind(ref.Kind)
 		u.SetNamespace(ref.Namespace)
 		u.SetName(ref.Name)
-		err := r.Delete(ctx, u, client.PropagationPolicy("Background"))
+		err := cl.Delete(ctx, u, client.PropagationPolicy("Background"))
 		if err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 			return fmt.Errorf("delete %s: %w", refString(ref), err)
 		}

@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"encoding/json"
 	"testing"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -150,4 +152,20 @@ func TestNeededByAnother(t *testing.T) {
 	other := release("serving", "serving-crds")
 	other.Spec.DependsOn[0].Namespace = "elsewhere"
 	assert.False(t, neededByAnother(crds, []*helmv2.HelmRelease{crds, other}), "a dependency in another namespace is another release")
+}
+
+// TestObjectUpToDate: a live object carrying every field a resource part sets (with the
+// server's defaults and other fields besides) is up to date; a changed or missing field is
+// not. Numbers decoded from the catalog's JSON (float64) compare with the server's (int64).
+func TestObjectUpToDate(t *testing.T) {
+	desired := &unstructured.Unstructured{}
+	require.NoError(t, json.Unmarshal([]byte(`{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"s","labels":{"a":"b"}},"spec":{"replicas":2}}`), &desired.Object))
+	live := &unstructured.Unstructured{}
+	require.NoError(t, live.UnmarshalJSON([]byte(`{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"s","uid":"u","labels":{"a":"b","c":"d"}},"spec":{"replicas":2,"serviceName":""},"status":{}}`)))
+	assert.True(t, objectUpToDate(desired, live))
+	require.NoError(t, unstructured.SetNestedField(live.Object, int64(3), "spec", "replicas"))
+	assert.False(t, objectUpToDate(desired, live), "a changed value")
+	require.NoError(t, unstructured.SetNestedField(live.Object, int64(2), "spec", "replicas"))
+	unstructured.RemoveNestedField(live.Object, "metadata", "labels", "a")
+	assert.False(t, objectUpToDate(desired, live), "a missing label")
 }

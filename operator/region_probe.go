@@ -2,12 +2,14 @@ package operator
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -29,6 +31,17 @@ type regionState struct {
 	Reachable bool
 	Message   string
 	At        time.Time
+	// config reaches the region's API server (a reachable remote region), made from the
+	// kubeconfig whose sha256 is sum.
+	config *rest.Config
+	sum    [sha256.Size]byte
+}
+
+// remoteClient is a client of a remote region's API server, made from the kubeconfig
+// whose sha256 is sum.
+type remoteClient struct {
+	sum    [sha256.Size]byte
+	client client.Client
 }
 
 // RegionProber probes remote regions' API servers through their kubeconfig Secrets (read
@@ -44,6 +57,7 @@ type RegionProber struct {
 	mu      sync.Mutex
 	states  map[string]regionState
 	probing map[string]bool
+	clients map[string]remoteClient
 }
 
 func (p *RegionProber) defaults() {
@@ -67,7 +81,7 @@ func (p *RegionProber) State(ctx context.Context, namespace string, reg openovav
 	}
 	p.mu.Lock()
 	p.defaults()
-	key := namespace + "/" + reg.KubeConfig.SecretRef.Name + "/" + reg.KubeConfig.SecretRef.Key
+	key := regionKey(namespace, reg)
 	st, ok := p.states[key]
 	// One probe per region at a time: the other reconciles take the last answer.
 	if ok && (p.Now().Sub(st.At) < p.Interval || p.probing[key]) {
@@ -119,5 +133,42 @@ func (p *RegionProber) probe(ctx context.Context, namespace string, reg openovav
 	if _, err := dc.ServerVersion(); err != nil {
 		return unreachable("its API server %s did not answer within %s: %v", cfg.Host, p.Timeout, err)
 	}
-	return regionState{Reachable: true, At: now}
+	return regionState{Reachable: true, At: now, config: cfg, sum: sha256.Sum256(data)}
+}
+
+func regionKey(namespace string, reg openovav1alpha1.ComponentRegion) string {
+	return namespace + "/" + reg.KubeConfig.SecretRef.Name + "/" + reg.KubeConfig.SecretRef.Key
+}
+
+// Client returns the state of the remote region reg (see State) and, when it is
+// reachable, a client of its API server (uncached: every read goes to the server, each
+// request bounded by Timeout). The client is made from the kubeconfig the last probe read
+// and kept until that kubeconfig changes. reg must have a kubeconfig.
+func (p *RegionProber) Client(ctx context.Context, namespace string, reg openovav1alpha1.ComponentRegion) (client.Client, regionState, error) {
+	st := p.State(ctx, namespace, reg)
+	if !st.Reachable || st.config == nil {
+		return nil, st, nil
+	}
+	key := regionKey(namespace, reg)
+	p.mu.Lock()
+	rc, ok := p.clients[key]
+	p.mu.Unlock()
+	if ok && rc.sum == st.sum {
+		return rc.client, st, nil
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, st, err
+	}
+	c, err := client.New(rest.CopyConfig(st.config), client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, regionState{Message: fmt.Sprintf("region %s is unreachable: a client of its API server: %v", reg.Name, err), At: st.At}, nil
+	}
+	p.mu.Lock()
+	if p.clients == nil {
+		p.clients = map[string]remoteClient{}
+	}
+	p.clients[key] = remoteClient{sum: st.sum, client: c}
+	p.mu.Unlock()
+	return c, st, nil
 }

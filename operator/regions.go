@@ -7,7 +7,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -52,12 +51,8 @@ type regionRelease struct {
 func (r *ComponentReconciler) reconcileRegions(ctx context.Context, c *openovav1alpha1.Component) (ctrl.Result, error) {
 	if c.Spec.Chart == nil {
 		r.setReadiness(c, componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true,
-			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart is required for helm delivery in regions (multi-part components are delivered to one region only)"}})
+			Reason: openovav1alpha1.InstallFailedReason, Message: "spec.chart or spec.parts is required for helm delivery"}})
 		return ctrl.Result{}, nil
-	}
-	deps, err := r.helmDependencies(ctx, c)
-	if err != nil {
-		return ctrl.Result{}, err
 	}
 	rels := make([]regionRelease, 0, len(c.Spec.Regions))
 	keep := map[string]bool{}
@@ -87,11 +82,12 @@ func (r *ComponentReconciler) reconcileRegions(ctx context.Context, c *openovav1
 		if i > 0 {
 			target, hold = followerTarget(c, rels[0], leadTarget, leadObs, rr.HR)
 		}
-		rel := releaseSpec{Name: regionReleaseName(c.Name, rr.Region), Chart: *c.Spec.Chart, Values: c.Spec.Values}
-		for _, d := range deps {
-			rel.DependsOn = append(rel.DependsOn, regionReleaseName(d, rr.Region))
+		deps, err := r.helmDependencies(ctx, c, &rr.Region)
+		if err != nil {
+			return ctrl.Result{}, err
 		}
-		hr, err := r.applyRegionRelease(ctx, c, rr, rel, target)
+		rel := releaseSpec{Name: regionReleaseName(c.Name, rr.Region), Chart: *c.Spec.Chart, Values: c.Spec.Values, DependsOn: deps}
+		hr, err := r.applyRegionRelease(ctx, c, rr.Region, rr.HR, rel, c.Name, target)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
@@ -120,7 +116,8 @@ func (r *ComponentReconciler) reconcileRegions(ctx context.Context, c *openovav1
 		statuses = append(statuses, rs)
 		healths = append(healths, h)
 	}
-	if _, err := r.deleteReleases(ctx, c, keep); err != nil {
+	// What a multi-part version left behind (or a removed region's release) goes.
+	if err := r.pruneParts(ctx, c, keep); err != nil {
 		return ctrl.Result{}, err
 	}
 	c.Status.Regions = statuses
@@ -158,21 +155,22 @@ func followerTarget(c *openovav1alpha1.Component, lead regionRelease, leadTarget
 	}
 }
 
-// applyRegionRelease applies one region's HelmRelease: the remote ones reach their cluster
-// through the region's kubeconfig Secret.
-func (r *ComponentReconciler) applyRegionRelease(ctx context.Context, c *openovav1alpha1.Component, rr regionRelease, rel releaseSpec, target deliveryTarget) (*helmv2.HelmRelease, error) {
+// applyRegionRelease applies one region's HelmRelease rel (hr: the one the cache holds),
+// whose Helm release is helmName in every region (each its own cluster): the remote ones
+// reach their cluster through the region's kubeconfig Secret.
+func (r *ComponentReconciler) applyRegionRelease(ctx context.Context, c *openovav1alpha1.Component, region openovav1alpha1.ComponentRegion,
+	hr *helmv2.HelmRelease, rel releaseSpec, helmName string, target deliveryTarget) (*helmv2.HelmRelease, error) {
 	var ref *fluxmeta.SecretKeyReference
-	if rr.Region.KubeConfig != nil && rr.Region.KubeConfig.SecretRef.Name != "" {
-		key := rr.Region.KubeConfig.SecretRef.Key
+	if region.KubeConfig != nil && region.KubeConfig.SecretRef.Name != "" {
+		key := region.KubeConfig.SecretRef.Key
 		if key == "" {
 			key = regionKubeconfigKey
 		}
-		ref = &fluxmeta.SecretKeyReference{Name: rr.Region.KubeConfig.SecretRef.Name, Key: key}
+		ref = &fluxmeta.SecretKeyReference{Name: region.KubeConfig.SecretRef.Name, Key: key}
 	}
-	return r.applyReleaseWith(ctx, c, rr.HR, rel, target, func(hr *helmv2.HelmRelease) {
-		hr.Labels[regionLabel] = rr.Region.Name
-		// The Helm release keeps the component's name in every region (each its own cluster).
-		hr.Spec.ReleaseName = c.Name
+	return r.applyReleaseWith(ctx, c, hr, rel, target, func(hr *helmv2.HelmRelease) {
+		hr.Labels[regionLabel] = region.Name
+		hr.Spec.ReleaseName = helmName
 		if ref != nil {
 			hr.Spec.KubeConfig = &fluxmeta.KubeConfigReference{SecretRef: ref}
 		}
@@ -223,34 +221,4 @@ func findRegionStatus(rs []openovav1alpha1.RegionStatus, name string) *openovav1
 		}
 	}
 	return nil
-}
-
-// notPerRegion is a standby's status.regions message for a component the operator does not
-// yet deliver per region.
-const notPerRegion = "not delivered to standby regions yet: multi-part components and bundles run in the primary region only"
-
-// primaryOnly fills status.regions of a Component placed in regions that is delivered the
-// one-region way (multi-part components, bundles): the primary has the component's own
-// health and version, a standby says it does not run there — so the CLI's region columns
-// and status --check tell the truth instead of waiting for a report that never comes.
-func primaryOnly(c *openovav1alpha1.Component) {
-	if len(c.Spec.Regions) == 0 {
-		c.Status.Regions = nil
-		return
-	}
-	statuses := make([]openovav1alpha1.RegionStatus, 0, len(c.Spec.Regions))
-	for _, reg := range c.Spec.Regions {
-		if reg.Role != openovav1alpha1.RegionPrimary {
-			statuses = append(statuses, openovav1alpha1.RegionStatus{Name: reg.Name, Health: openovav1alpha1.HealthUnknown, Message: notPerRegion})
-			continue
-		}
-		rs := openovav1alpha1.RegionStatus{Name: reg.Name, Version: c.Status.Version, Health: c.Status.Health}
-		if rs.Health != openovav1alpha1.HealthHealthy {
-			if cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition); cond != nil {
-				rs.Message = truncate(cond.Message, 1024)
-			}
-		}
-		statuses = append(statuses, rs)
-	}
-	c.Status.Regions = statuses
 }

@@ -384,6 +384,47 @@ type PartStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=64
 	Objects []ObjectReference `json:"objects,omitempty"`
+
+	// regions is the part in each remote region (a standby) of spec.regions: the fields
+	// above describe it in the operator's own cluster (the primary, or the only region).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=2
+	Regions []PartRegionStatus `json:"regions,omitempty"`
+}
+
+// PartRegionStatus is what the operator observed of one part in one remote region.
+type PartRegionStatus struct {
+	// name of the region.
+	Name string `json:"name"`
+
+	// health of the part there: Healthy, Progressing, Degraded, Failed or Unknown.
+	// +optional
+	Health string `json:"health,omitempty"`
+
+	// message says why the part is not healthy there, or what it delivered.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// release is the HelmRelease of a chart part for that region.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// chartVersion deployed there by a chart part.
+	// +optional
+	ChartVersion string `json:"chartVersion,omitempty"`
+
+	// lastGoodChartVersion is the chart version the part last ran healthy there.
+	// +optional
+	LastGoodChartVersion string `json:"lastGoodChartVersion,omitempty"`
+
+	// objects applied there by a resource part (through the region's kubeconfig).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Objects []ObjectReference `json:"objects,omitempty"`
 }
 
 // ObjectReference names an object the operator applied.

@@ -1,7 +1,8 @@
 // Package regions runs one platform in two local regions: a primary kwok cluster with the
 // real Flux controllers and the operator as local processes, a standby kwok cluster reached
-// through its kubeconfig Secret. Components become Healthy in both, a primary-placed one
-// only in the primary, a stopped standby makes its components Unknown with an alert and
+// through its kubeconfig Secret. Components become Healthy in both (a multi-part one with
+// its chart parts and its resource part in each region), a primary-placed one only in the
+// primary, a stopped standby makes its components Unknown with an alert and
 // converges when it returns, and an upgrade that cannot schedule in the standby is rolled
 // back there and never reaches the primary.
 package regions
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,6 +46,7 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 		OperatorArgs: []string{"--region-probe-interval=" + probe.String(), "--region-timeout=2s"},
 		Entries: []openovav1alpha1.PlatformComponent{
 			{Name: "grafana", Version: "0.1.0"}, {Name: "neo4j", Version: "1.0.0"}, {Name: "portal", Version: "0.1.0"},
+			{Name: "widgets", Version: "1.0.0"},
 		},
 	})
 	require.NoError(t, err)
@@ -84,6 +87,13 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 	cluster.Eventually(t, 3*time.Minute, time.Second, "neo4j Healthy in both", healthyIn("neo4j", "1.0.0", standby, primary))
 	cluster.Eventually(t, time.Minute, time.Second, "grafana Healthy in both", healthyIn("grafana", "0.1.0", standby, primary))
 	cluster.Eventually(t, time.Minute, time.Second, "portal Healthy in the primary", healthyIn("portal", "0.1.0", primary))
+	cluster.Eventually(t, 2*time.Minute, time.Second, "widgets (multi-part) Healthy in both", healthyIn("widgets", "1.0.0", standby, primary))
+	for _, cl := range []client.Client{sc, c} {
+		require.NoError(t, cl.Get(ctx, client.ObjectKey{Namespace: "widgets", Name: "widgets"}, &appsv1.Deployment{}), "the second chart part runs in each region")
+		var cm corev1.ConfigMap
+		require.NoError(t, cl.Get(ctx, client.ObjectKey{Namespace: "widgets", Name: "widgets-settings"}, &cm), "the resource part is applied in each region")
+		assert.Equal(t, "1.0.0", cm.Data["version"])
+	}
 	var d appsv1.Deployment
 	require.NoError(t, sc.Get(ctx, client.ObjectKey{Namespace: "neo4j", Name: "neo4j"}, &d), "neo4j runs in the standby's cluster")
 	require.NoError(t, c.Get(ctx, client.ObjectKey{Namespace: "neo4j", Name: "neo4j"}, &d), "and in the primary's")
@@ -98,7 +108,8 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 		return names
 	}
 	before := releases()
-	assert.ElementsMatch(t, []string{"grafana", "grafana-hel1", "neo4j", "neo4j-hel1", "portal"}, before)
+	assert.ElementsMatch(t, []string{"grafana", "grafana-hel1", "neo4j", "neo4j-hel1", "portal",
+		"widgets-crds", "widgets-crds-hel1", "widgets", "widgets-hel1"}, before)
 	cluster.Eventually(t, time.Minute, time.Second, "platform Ready with regions", func() (bool, string) {
 		p, err := cluster.GetPlatform(ctx, c)
 		if err != nil {
@@ -133,6 +144,7 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 	require.NoError(t, r.StartStandby(ctx))
 	cluster.Eventually(t, 2*time.Minute, time.Second, "neo4j Healthy in both again", healthyIn("neo4j", "1.0.0", standby, primary))
 	cluster.Eventually(t, time.Minute, time.Second, "grafana Healthy in both again", healthyIn("grafana", "0.1.0", standby, primary))
+	cluster.Eventually(t, time.Minute, time.Second, "widgets Healthy in both again", healthyIn("widgets", "1.0.0", standby, primary))
 	assert.ElementsMatch(t, before, releases(), "no duplicate release")
 
 	// An upgrade whose pods cannot schedule: the standby goes first, Flux rolls it back
