@@ -108,6 +108,8 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 			}
 		}
 		settled := time.Since(start)
+		var toSettle []string
+		countWrites(b, audit, 0, &toSettle)
 		time.Sleep(quiet)
 		var writes []string
 		countWrites(b, audit, mark, &writes)
@@ -121,6 +123,8 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 
 		b.ReportMetric(allReleases.Seconds(), "s-to-all-helmreleases")
 		b.ReportMetric(settled.Seconds(), "s-to-settled")
+		b.ReportMetric(float64(len(toSettle)), "writes-to-settle")
+		b.Logf("writes until settled, by kind: %v", writeKinds(toSettle))
 		b.ReportMetric(float64(len(writes))*float64(time.Minute)/float64(quiet), "writes/min-steady")
 		b.ReportMetric(rss, "MiB-rss")
 		b.ReportMetric(anon, "MiB-rss-anon")
@@ -149,6 +153,28 @@ versions:
 `, i, i, i, i%20)
 	}
 	return []byte(sb.String())
+}
+
+// writeKinds counts "VERB URI" writes by verb, resource and subresource.
+func writeKinds(writes []string) map[string]int {
+	out := map[string]int{}
+	for _, w := range writes {
+		verb, uri, _ := strings.Cut(w, " ")
+		uri, _, _ = strings.Cut(uri, "?")
+		parts := strings.Split(strings.Trim(uri, "/"), "/")
+		key := verb
+		for i := 0; i < len(parts); i++ {
+			if parts[i] == "namespaces" && i+2 < len(parts) {
+				key += " " + parts[i+2]
+				if i+4 < len(parts) {
+					key += "/" + parts[i+4]
+				}
+				break
+			}
+		}
+		out[key]++
+	}
+	return out
 }
 
 // countWrites counts the operator's write requests in the audit log after line from
