@@ -191,8 +191,11 @@ type catalogLoad struct {
 }
 
 // loadCatalog loads the catalog the Platform names, reloading it from its source when an
-// update check is due (checkInterval passed, or a new refresh annotation). It records the
-// check in status.lastUpdateCheck.
+// update check is due: checkInterval passed, a new refresh annotation, or a spec the
+// operator has not reconciled yet (observedGeneration behind generation: the entries the
+// check judges changed, so it judges them against the catalog as it is now, not against a
+// copy read before a catalog release — status would claim "no upgrades" for a check older
+// than the spec). It records the check in status.lastUpdateCheck.
 func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1.Platform) (catalogLoad, error) {
 	interval := defaultCheckInterval
 	if p.Spec.Updates != nil && p.Spec.Updates.CheckInterval != nil && p.Spec.Updates.CheckInterval.Duration > 0 {
@@ -201,7 +204,8 @@ func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1
 	now := r.Now()
 	refresh := p.Annotations[openovav1alpha1.RefreshAnnotation]
 	last := p.Status.LastUpdateCheck
-	due := last == nil || now.Sub(last.Time) >= interval || refresh != p.Status.LastHandledRefresh
+	due := last == nil || now.Sub(last.Time) >= interval || refresh != p.Status.LastHandledRefresh ||
+		p.Status.ObservedGeneration != p.Generation
 	source := catalogSource(p)
 	cat, err := r.Catalogs.Get(ctx, source, due)
 	if err != nil {

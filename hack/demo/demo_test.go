@@ -148,6 +148,9 @@ func TestDemo(t *testing.T) {
 		"neo4j",
 		"kubectl openova upgrade --dry-run",
 		"grafana",
+		"kubectl openova upgrade --refresh --wait",
+		"Asked the operator to check the catalog",
+		"available",
 		"stopping everything and destroying the cluster",
 	} {
 		assert.Contains(t, text, want)
