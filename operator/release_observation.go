@@ -6,6 +6,7 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
@@ -29,6 +30,10 @@ type releaseObservation struct {
 // nothing of components or parts: call it once per HelmRelease. The rules, in order:
 //   - no HelmRelease yet, or one whose spec still names another chart version (an object
 //     read before the apply that changed it): Progressing;
+//   - Flux cannot get the chart for hr's generation (Ready=False with a source reason whose
+//     observedGeneration is the current one; see observeSource): ChartNotFound, Degraded or
+//     Failed, when the repository lacks the chart version; else Progressing with Flux's
+//     message;
 //   - Flux has not observed hr's generation yet: Progressing, whatever its conditions say
 //     (they describe the previous spec);
 //   - kstatus Failed (Flux stalled, install or upgrade failed): Degraded when a release of
@@ -47,6 +52,9 @@ func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObse
 	}
 	if hr.Spec.Chart == nil || !sameChartVersion(hr.Spec.Chart.Spec.Version, chartVersion) {
 		return progressing(openovav1alpha1.ProgressingReason, "HelmRelease %s not yet at chart version %s", hr.Name, chartVersion)
+	}
+	if obs, ok := observeSource(hr, chartVersion); ok {
+		return obs
 	}
 	if hr.Status.ObservedGeneration != hr.Generation {
 		return progressing(openovav1alpha1.ProgressingReason, "waiting for Flux to observe HelmRelease %s generation %d (observed %d)",
@@ -72,10 +80,8 @@ func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObse
 	deployed := latest != nil && latest.Status == "deployed" && sameChartVersion(latest.ChartVersion, chartVersion) &&
 		(hr.Status.LastAttemptedRevision == "" || sameChartVersion(hr.Status.LastAttemptedRevision, chartVersion))
 	if res.Status == status.FailedStatus {
-		for _, s := range hr.Status.History {
-			if s != nil && (s.Status == "deployed" || s.Status == "superseded") {
-				return releaseObservation{Health: openovav1alpha1.HealthDegraded, Reason: openovav1alpha1.DegradedReason, Message: message}
-			}
+		if deployedBefore(hr) {
+			return releaseObservation{Health: openovav1alpha1.HealthDegraded, Reason: openovav1alpha1.DegradedReason, Message: message}
 		}
 		return releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.InstallFailedReason, Message: message}
 	}
@@ -107,6 +113,118 @@ func observeHelmRelease(hr *helmv2.HelmRelease, chartVersion string) releaseObse
 	default:
 		return progressing(openovav1alpha1.ProgressingReason, "%s", message)
 	}
+}
+
+// deployedBefore reports whether a release of hr was deployed at some point (it runs, or
+// ran before a later one).
+func deployedBefore(hr *helmv2.HelmRelease) bool {
+	for _, s := range hr.Status.History {
+		if s != nil && (s.Status == "deployed" || s.Status == "superseded") {
+			return true
+		}
+	}
+	return false
+}
+
+// fluxSourceReasons are the Ready reasons helm-controller gives a HelmRelease whose chart it
+// cannot get yet: SourceNotReady (its HelmChart is not ready, helm-controller v1.1 and
+// later), HelmChartNotReady (the same before v1.1), ArtifactFailed (the HelmChart or its
+// artifact cannot be read).
+var fluxSourceReasons = map[string]bool{"SourceNotReady": true, "HelmChartNotReady": true, helmv2.ArtifactFailedReason: true}
+
+// observeSource reports what hr says about its chart when Flux cannot get it: Ready=False
+// with a source reason, set for hr's current generation (the condition's
+// observedGeneration). helm-controller then leaves status.observedGeneration at the last
+// generation it got through, so without this the wait would show as "Flux has not observed
+// the HelmRelease" until a timeout. A chart version the repository lacks (Flux's message
+// names it) is ChartNotFound: Degraded when a release of hr was deployed before (it still
+// runs), else Failed, and Stalled (componentReadiness) — nothing changes until the
+// repository publishes the version or the spec changes. Any other source problem (the
+// HelmChart not reconciled yet, the repository unreachable) is Progressing with Flux's
+// message: Flux retries it. ok is false when hr is not waiting for its source.
+func observeSource(hr *helmv2.HelmRelease, chartVersion string) (obs releaseObservation, ok bool) {
+	ready := meta.FindStatusCondition(hr.Status.Conditions, fluxmeta.ReadyCondition)
+	if ready == nil || ready.Status != metav1.ConditionFalse || ready.ObservedGeneration != hr.Generation || !fluxSourceReasons[ready.Reason] {
+		return releaseObservation{}, false
+	}
+	chart := hr.Spec.Chart.Spec
+	ns := chart.SourceRef.Namespace
+	if ns == "" {
+		ns = hr.Namespace
+	}
+	from := fmt.Sprintf("%s %s/%s", chart.SourceRef.Kind, ns, chart.SourceRef.Name)
+	if chartNotFound(ready.Message, chart.Chart, chartVersion) {
+		return chartNotFoundObservation(hr, chartVersion, ready.Message), true
+	}
+	return releaseObservation{Health: openovav1alpha1.HealthProgressing, Reason: openovav1alpha1.ProgressingReason,
+		Message: fmt.Sprintf("Flux is getting chart %s %s from %s: %s", chart.Chart, chartVersion, from, ready.Message)}, true
+}
+
+// chartNotFoundObservation is ChartNotFound for hr's chart at chartVersion, with Flux's
+// message: Degraded when a release of hr was deployed before (it still runs), else Failed.
+func chartNotFoundObservation(hr *helmv2.HelmRelease, chartVersion, message string) releaseObservation {
+	chart := hr.Spec.Chart.Spec
+	ns := chart.SourceRef.Namespace
+	if ns == "" {
+		ns = hr.Namespace
+	}
+	obs := releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.ChartNotFoundReason,
+		Message: fmt.Sprintf("chart %s %s not found in %s %s/%s: %s", chart.Chart, chartVersion, chart.SourceRef.Kind, ns, chart.SourceRef.Name, message)}
+	if deployedBefore(hr) {
+		obs.Health = openovav1alpha1.HealthDegraded
+	}
+	return obs
+}
+
+// waitsForSource reports whether hr, which asks for chartVersion, is one whose chart Flux
+// may be failing to get without hr saying so yet: Flux has not got through hr's generation
+// (helm-controller looked at the HelmChart before source-controller did, and is not woken
+// again by a HelmChart that has no artifact until its interval, ten minutes).
+func waitsForSource(hr *helmv2.HelmRelease, chartVersion string, obs releaseObservation) bool {
+	return hr != nil && hr.Spec.Chart != nil && sameChartVersion(hr.Spec.Chart.Spec.Version, chartVersion) &&
+		hr.Status.ObservedGeneration != hr.Generation && obs.Health == openovav1alpha1.HealthProgressing
+}
+
+// observeHelmChart judges the HelmChart helm-controller made for hr (see waitsForSource):
+// ChartNotFound when source-controller reports, for the HelmChart's current generation and
+// hr's chart and version, that the repository lacks them. ok is false otherwise (hc nil,
+// another chart or version, not reconciled yet, Ready, or another problem, which hr will
+// report itself).
+func observeHelmChart(hr *helmv2.HelmRelease, hc *sourcev1.HelmChart, chartVersion string) (obs releaseObservation, ok bool) {
+	if hc == nil || hc.Spec.Chart != hr.Spec.Chart.Spec.Chart || !sameChartVersion(hc.Spec.Version, chartVersion) ||
+		hc.Status.ObservedGeneration != hc.Generation {
+		return releaseObservation{}, false
+	}
+	ready := meta.FindStatusCondition(hc.Status.Conditions, fluxmeta.ReadyCondition)
+	if ready == nil || ready.Status != metav1.ConditionFalse {
+		return releaseObservation{}, false
+	}
+	msg := ready.Message
+	if stalled := meta.FindStatusCondition(hc.Status.Conditions, fluxmeta.StalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue {
+		msg = stalled.Message
+	}
+	if !chartNotFound(msg, hc.Spec.Chart, chartVersion) {
+		return releaseObservation{}, false
+	}
+	return chartNotFoundObservation(hr, chartVersion, fmt.Sprintf("HelmChart '%s/%s' is not ready: %s", hc.Namespace, hc.Name, msg)), true
+}
+
+// chartNotFound reports whether a source message of Flux says that the chart repository
+// has no version version of chart, naming that version (a message left from an earlier
+// chart version, which the HelmChart may still carry while it catches up, does not count).
+// source-controller says "no 'NAME' chart with version matching 'VERSION' found"; Helm's
+// repository index "no chart version found for NAME-VERSION", and "no chart name found"
+// for a chart it lacks altogether.
+func chartNotFound(message, chart, version string) bool {
+	switch {
+	case strings.Contains(message, "no chart name found"):
+		return strings.Contains(message, chart)
+	case strings.Contains(message, "chart with version matching"):
+		return strings.Contains(message, "'"+version+"'")
+	case strings.Contains(message, "no chart version found for"):
+		return strings.Contains(message, chart+"-"+version)
+	}
+	return false
 }
 
 // sameChartVersion reports whether a chart version Flux reports (which may carry build

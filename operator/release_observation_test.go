@@ -1,10 +1,12 @@
 package operator
 
 import (
+	"context"
 	"testing"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"github.com/stretchr/testify/assert"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,6 +22,10 @@ type release struct {
 	gen, observed int64
 	ready         metav1.ConditionStatus
 	readyReason   string
+	// readyMessage and readyGen are the Ready condition's message and observedGeneration
+	// (defaults: "flux says REASON", observed).
+	readyMessage  string
+	readyGen      int64
 	stalled       bool
 	lastAttempted string
 	history       [][2]string
@@ -42,8 +48,15 @@ func (r release) build() *helmv2.HelmRelease {
 		if reason == "" {
 			reason = helmv2.UpgradeSucceededReason
 		}
+		msg, gen := r.readyMessage, r.readyGen
+		if msg == "" {
+			msg = "flux says " + reason
+		}
+		if gen == 0 {
+			gen = r.observed
+		}
 		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: r.ready, Reason: reason,
-			Message: "flux says " + reason, ObservedGeneration: r.observed})
+			Message: msg, ObservedGeneration: gen})
 	}
 	if r.stalled {
 		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.StalledCondition, Status: metav1.ConditionTrue,
@@ -60,6 +73,7 @@ func TestObserveHelmRelease(t *testing.T) {
 		want      string
 		health    string
 		reason    string
+		message   string
 		delivered bool
 	}{
 		{name: "no HelmRelease yet", want: "2.0.0", health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason},
@@ -96,6 +110,32 @@ func TestObserveHelmRelease(t *testing.T) {
 		{name: "install failed, nothing ran before", want: "1.0.0",
 			hr:     &release{specChart: "1.0.0", gen: 1, observed: 1, ready: metav1.ConditionFalse, readyReason: helmv2.InstallFailedReason, stalled: true, lastAttempted: "1.0.0", history: [][2]string{{"1.0.0", "failed"}}},
 			health: openovav1alpha1.HealthFailed, reason: openovav1alpha1.InstallFailedReason},
+		// helm-controller waits for the chart: Ready=False for generation 2, observedGeneration
+		// still 1.
+		{name: "upgrade to a chart version the repository lacks", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage:  "HelmChart 'ns/ns-base' is not ready: invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found",
+				lastAttempted: "1.0.0", history: [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthDegraded, reason: openovav1alpha1.ChartNotFoundReason, message: "chart app 9.9.9 not found in HelmRepository ns/charts"},
+		{name: "install of a chart version the repository lacks (Helm's index message)", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 1, observed: 0, ready: metav1.ConditionFalse, readyReason: helmv2.ArtifactFailedReason, readyGen: 1,
+				readyMessage: "no chart version found for app-9.9.9"},
+			health: openovav1alpha1.HealthFailed, reason: openovav1alpha1.ChartNotFoundReason, message: "no chart version found for app-9.9.9"},
+		{name: "the HelmChart still carries the failure of an earlier chart version", want: "1.2.0",
+			hr: &release{specChart: "1.2.0", gen: 3, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 3,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '9.9.9' found",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "Flux is getting chart app 1.2.0"},
+		{name: "the HelmChart is not reconciled yet", want: "1.2.0",
+			hr: &release{specChart: "1.2.0", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: latest generation of object has not been reconciled",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "latest generation of object has not been reconciled"},
+		{name: "a source failure of the previous generation is not this one's", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 3, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '9.9.9' found",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "waiting for Flux to observe"},
 		{name: "upgrade failed and rolled back", want: "2.0.0",
 			hr:     &release{specChart: "2.0.0", gen: 2, observed: 2, ready: metav1.ConditionFalse, readyReason: helmv2.UpgradeFailedReason, stalled: true, lastAttempted: "2.0.0", history: [][2]string{deployed("1.0.0"), {"2.0.0", "failed"}, {"1.0.0", "superseded"}}},
 			health: openovav1alpha1.HealthDegraded, reason: openovav1alpha1.DegradedReason},
@@ -111,6 +151,7 @@ func TestObserveHelmRelease(t *testing.T) {
 			assert.Equal(t, tt.reason, got.Reason, got.Message)
 			assert.Equal(t, tt.delivered, got.Delivered, got.Message)
 			assert.NotEmpty(t, got.Message)
+			assert.Contains(t, got.Message, tt.message)
 		})
 	}
 }
@@ -151,6 +192,10 @@ func TestMirrorHealth(t *testing.T) {
 		{name: "install failed", specVersion: "1.0.0", target: deliveryTarget{Version: "1.0.0", ChartVersion: "1.0.0"},
 			hr:     release{specChart: "1.0.0", gen: 1, observed: 1, ready: metav1.ConditionFalse, readyReason: helmv2.InstallFailedReason, stalled: true, lastAttempted: "1.0.0", history: [][2]string{{"1.0.0", "failed"}}},
 			health: openovav1alpha1.HealthFailed, ready: metav1.ConditionFalse, reason: openovav1alpha1.InstallFailedReason, stalled: true},
+		{name: "upgraded to a chart version the repository lacks", specVersion: "2.0.0", target: deliveryTarget{Version: "2.0.0", ChartVersion: "2.0.0"},
+			hr: release{specChart: "2.0.0", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '2.0.0' found", lastAttempted: "1.0.0", history: deployed("1.0.0")},
+			health: openovav1alpha1.HealthDegraded, ready: metav1.ConditionFalse, reason: openovav1alpha1.ChartNotFoundReason, stalled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +204,7 @@ func TestMirrorHealth(t *testing.T) {
 				Spec:       openovav1alpha1.ComponentSpec{Version: tt.specVersion},
 				Status:     openovav1alpha1.ComponentStatus{LastGoodVersion: "1.0.0", Conditions: tt.conditions},
 			}
-			(&ComponentReconciler{}).mirrorHealth(c, tt.hr.build(), tt.target)
+			(&ComponentReconciler{APIReader: k8s}).mirrorHealth(context.Background(), c, tt.hr.build(), tt.target)
 			assert.Equal(t, tt.health, c.Status.Health)
 			ready := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition)
 			if assert.NotNil(t, ready) {
@@ -171,4 +216,49 @@ func TestMirrorHealth(t *testing.T) {
 				meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.ReconcilingCondition), "Reconciling")
 		})
 	}
+}
+
+// The HelmChart of a HelmRelease helm-controller has not got through: source-controller's
+// verdict on the chart version, for the HelmChart's current generation and the release's
+// chart and version only.
+func TestObserveHelmChart(t *testing.T) {
+	hr := release{specChart: "9.9.9", gen: 1, observed: 0, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 1,
+		readyMessage: "HelmChart 'ns/ns-base' is not ready: latest generation of object has not been reconciled"}.build()
+	notFound := "invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found"
+	chart := func(name, version string, gen, observed int64, conds ...metav1.Condition) *sourcev1.HelmChart {
+		hc := &sourcev1.HelmChart{ObjectMeta: metav1.ObjectMeta{Name: "ns-base", Namespace: "ns", Generation: gen},
+			Spec: sourcev1.HelmChartSpec{Chart: name, Version: version}}
+		hc.Status.ObservedGeneration, hc.Status.Conditions = observed, conds
+		return hc
+	}
+	notReady := func(msg string) metav1.Condition {
+		return metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionFalse, Reason: "InvalidChartReference", Message: msg}
+	}
+	stalled := metav1.Condition{Type: fluxmeta.StalledCondition, Status: metav1.ConditionTrue, Reason: "InvalidChartReference", Message: notFound}
+	tests := []struct {
+		name string
+		hc   *sourcev1.HelmChart
+		ok   bool
+	}{
+		{name: "no HelmChart yet"},
+		{name: "not reconciled yet", hc: chart("app", "9.9.9", 2, 1, notReady(notFound))},
+		{name: "another chart version (an older spec)", hc: chart("app", "1.0.0", 1, 1, notReady("no 'app' chart with version matching '1.0.0' found"))},
+		{name: "another problem", hc: chart("app", "9.9.9", 1, 1, notReady("failed to fetch index: connection refused"))},
+		{name: "ready", hc: chart("app", "9.9.9", 1, 1, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionTrue, Reason: "ChartPullSucceeded"})},
+		{name: "the repository lacks the version", hc: chart("app", "9.9.9", 1, 1, notReady(notFound)), ok: true},
+		{name: "stalled on it", hc: chart("app", "9.9.9", 1, 1, notReady("some summary"), stalled), ok: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs, ok := observeHelmChart(hr, tt.hc, "9.9.9")
+			assert.Equal(t, tt.ok, ok, obs.Message)
+			if tt.ok {
+				assert.Equal(t, openovav1alpha1.ChartNotFoundReason, obs.Reason)
+				assert.Equal(t, openovav1alpha1.HealthFailed, obs.Health)
+				assert.Contains(t, obs.Message, "chart app 9.9.9 not found in HelmRepository ns/charts")
+				assert.Contains(t, obs.Message, "'9.9.9' found")
+			}
+		})
+	}
+	assert.True(t, waitsForSource(hr, "9.9.9", observeHelmRelease(hr, "9.9.9")))
 }
