@@ -94,7 +94,7 @@ func (r *ComponentReconciler) observeRelease(ctx context.Context, c *openovav1al
 // upgrade, or one waiting for its window) it stays Healthy but not Ready. While Flux has not
 // got through hr's generation it also reads hr's HelmChart (source-controller may already
 // know the chart version does not exist, which helm-controller reports only at its next
-// interval) and returns how soon to look again; 0 otherwise.
+// interval) and returns how soon to look again; 0 when there is no need.
 func (r *ComponentReconciler) mirrorHealth(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) time.Duration {
 	if c.Status.LastGoodVersion != "" {
 		c.Status.Endpoints = c.Spec.Endpoints
@@ -104,7 +104,9 @@ func (r *ComponentReconciler) mirrorHealth(ctx context.Context, c *openovav1alph
 	if waitsForSource(hr, target.ChartVersion, obs) {
 		again = sourceRecheck
 		if found, ok := observeHelmChart(hr, r.helmChart(ctx, hr), target.ChartVersion); ok {
-			obs = found
+			// Stalled: what changes it next (the repository publishing the version, the HelmChart
+			// getting an artifact) wakes helm-controller, whose HelmRelease update wakes us.
+			obs, again = found, 0
 		}
 	}
 	r.setReadiness(c, componentReadiness(c, obs, target))

@@ -49,6 +49,20 @@ func TestMissingChartVersionIsReported(t *testing.T) {
 		require.Contains(t, text, add[0])
 		text = strings.Replace(text, add[0], add[1]+add[0], 1)
 	}
+	// lone has no dependency: helm-controller looks at its new HelmChart at once, before
+	// source-controller has, and is not woken by a HelmChart without an artifact.
+	text += fmt.Sprintf(`---
+apiVersion: catalog.openova.io/v1alpha1
+kind: Component
+name: lone
+displayName: Lone
+category: a-la-carte
+description: No dependencies; its chart version is not published.
+namespace: lone-system
+chart: {repository: %q, name: app}
+versions:
+- {version: 1.0.0, chartVersion: 7.7.7, changelog: "Lone 1.0: never published."}
+`, e.repo.URL)
 	catalogFile := filepath.Join(t.TempDir(), "catalog.yaml")
 	require.NoError(t, os.WriteFile(catalogFile, []byte(text), 0o644))
 	_, err = k.StartOperator(ctx, "operator", "--leader-elect=false", "--catalog="+catalogFile)
@@ -61,6 +75,7 @@ func TestMissingChartVersionIsReported(t *testing.T) {
 			Components: []openovav1alpha1.PlatformComponent{
 				{Name: "base", Version: "1.1.0"},
 				{Name: "middle", Version: "0.3.0"},
+				{Name: "lone", Version: "1.0.0"},
 			},
 		},
 	}
@@ -69,7 +84,7 @@ func TestMissingChartVersionIsReported(t *testing.T) {
 		return c.Status.Version == "1.1.0" && c.Status.Health == openovav1alpha1.HealthHealthy
 	})
 
-	// A first install of a chart version the repository lacks.
+	// First installs of chart versions the repository lacks.
 	notFound := func(chart, version string) func(*openovav1alpha1.Component) bool {
 		return func(c *openovav1alpha1.Component) bool {
 			ready := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition)
@@ -81,15 +96,20 @@ func TestMissingChartVersionIsReported(t *testing.T) {
 	mid := e.waitComponent("middle", "ChartNotFound for web 0.3.0", 2*time.Minute, notFound("web", "0.3.0"))
 	assert.Equal(t, openovav1alpha1.HealthFailed, mid.Status.Health)
 	t.Logf("middle: %s", meta.FindStatusCondition(mid.Status.Conditions, openovav1alpha1.ReadyCondition).Message)
+	lone := e.waitComponent("lone", "ChartNotFound for app 7.7.7", 2*time.Minute, notFound("app", "7.7.7"))
+	assert.Equal(t, openovav1alpha1.HealthFailed, lone.Status.Health)
+	t.Logf("lone: %s", meta.FindStatusCondition(lone.Status.Conditions, openovav1alpha1.ReadyCondition).Message)
 
-	// Without middle (its stalled entry would end the CLI's wait below first) ...
+	// Without middle and lone (their stalled entries would end the CLI's wait below first) ...
 	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), p))
 	p.Spec.Components = p.Spec.Components[:1]
 	require.NoError(t, c.Update(ctx, p))
-	cluster.Eventually(t, time.Minute, 250*time.Millisecond, "middle removed", func() (bool, string) {
-		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "middle"}, &openovav1alpha1.Component{})
-		return apierrors.IsNotFound(err), fmt.Sprint(err)
-	})
+	for _, name := range []string{"middle", "lone"} {
+		cluster.Eventually(t, time.Minute, 250*time.Millisecond, name+" removed", func() (bool, string) {
+			err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &openovav1alpha1.Component{})
+			return apierrors.IsNotFound(err), fmt.Sprint(err)
+		})
+	}
 
 	// ... an upgrade to a chart version the repository lacks, through the CLI with --wait:
 	// it ends with Flux's reason, not at its timeout; 1.1.0 keeps running.
