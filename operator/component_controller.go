@@ -66,7 +66,6 @@ type ComponentReconciler struct {
 // +kubebuilder:rbac:groups=openova.io,resources=components/finalizers,verbs=update
 // +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmrepositories,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=helmcharts,verbs=get
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get
 // +kubebuilder:rbac:groups=core,resources=nodes,verbs=list
 // Resource parts: the kinds the built-in catalog's resource parts apply, and no others
@@ -214,9 +213,7 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.pruneParts(ctx, c, map[string]bool{c.Name: true}); err != nil {
 		return ctrl.Result{}, err
 	}
-	if again := r.mirrorHealth(ctx, c, hr, target); again > 0 && (wait == 0 || again < wait) {
-		wait = again
-	}
+	r.mirrorHealth(c, hr, target)
 	return ctrl.Result{RequeueAfter: wait}, nil
 }
 

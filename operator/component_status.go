@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,7 +17,6 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 )
@@ -91,47 +88,13 @@ func (r *ComponentReconciler) observeRelease(ctx context.Context, c *openovav1al
 // delivering target (see observeHelmRelease). hr must be the object as the API server
 // holds it after this reconcile's apply, not an older copy. The Component is Ready only
 // when the release delivers its desired version; held on its last good version (a failed
-// upgrade, or one waiting for its window) it stays Healthy but not Ready. While Flux has not
-// got through hr's generation it also reads hr's HelmChart (source-controller may already
-// know the chart version does not exist, which helm-controller reports only at its next
-// interval) and returns how soon to look again; 0 when there is no need.
-func (r *ComponentReconciler) mirrorHealth(ctx context.Context, c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) time.Duration {
+// upgrade, or one waiting for its window) it stays Healthy but not Ready.
+func (r *ComponentReconciler) mirrorHealth(c *openovav1alpha1.Component, hr *helmv2.HelmRelease, target deliveryTarget) {
 	if c.Status.LastGoodVersion != "" {
 		c.Status.Endpoints = c.Spec.Endpoints
 	}
 	obs := observeHelmRelease(hr, target.ChartVersion)
-	var again time.Duration
-	if waitsForSource(hr, target.ChartVersion, obs) {
-		again = sourceRecheck
-		if found, ok := observeHelmChart(hr, r.helmChart(ctx, hr), target.ChartVersion); ok {
-			// Stalled: what changes it next (the repository publishing the version, the HelmChart
-			// getting an artifact) wakes helm-controller, whose HelmRelease update wakes us.
-			obs, again = found, 0
-		}
-	}
 	r.setReadiness(c, componentReadiness(c, obs, target))
-	return again
-}
-
-// sourceRecheck is how often a Component whose HelmRelease waits for its chart reads the
-// HelmChart again (the operator does not watch HelmCharts).
-const sourceRecheck = 5 * time.Second
-
-// helmChart reads the HelmChart helm-controller made for hr, uncached; nil when there is
-// none yet or it cannot be read (hr then says what it knows).
-func (r *ComponentReconciler) helmChart(ctx context.Context, hr *helmv2.HelmRelease) *sourcev1.HelmChart {
-	ns, name := hr.Status.GetHelmChart()
-	if name == "" {
-		ns, name = hr.Namespace, hr.GetHelmChartName()
-	}
-	hc := &sourcev1.HelmChart{}
-	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, hc); err != nil {
-		if !apierrors.IsNotFound(err) {
-			log.FromContext(ctx).Info("cannot read the HelmChart of a HelmRelease waiting for its chart", "helmChart", ns+"/"+name, "error", err.Error())
-		}
-		return nil
-	}
-	return hc
 }
 
 // componentReadiness turns the observation of the release delivering target into the

@@ -6,7 +6,6 @@ import (
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
@@ -174,39 +173,6 @@ func chartNotFoundObservation(hr *helmv2.HelmRelease, chartVersion, message stri
 		obs.Health = openovav1alpha1.HealthDegraded
 	}
 	return obs
-}
-
-// waitsForSource reports whether hr, which asks for chartVersion, is one whose chart Flux
-// may be failing to get without hr saying so yet: Flux has not got through hr's generation
-// (helm-controller looked at the HelmChart before source-controller did, and is not woken
-// again by a HelmChart that has no artifact until its interval, ten minutes).
-func waitsForSource(hr *helmv2.HelmRelease, chartVersion string, obs releaseObservation) bool {
-	return hr != nil && hr.Spec.Chart != nil && sameChartVersion(hr.Spec.Chart.Spec.Version, chartVersion) &&
-		hr.Status.ObservedGeneration != hr.Generation && obs.Health == openovav1alpha1.HealthProgressing
-}
-
-// observeHelmChart judges the HelmChart helm-controller made for hr (see waitsForSource):
-// ChartNotFound when source-controller reports, for the HelmChart's current generation and
-// hr's chart and version, that the repository lacks them. ok is false otherwise (hc nil,
-// another chart or version, not reconciled yet, Ready, or another problem, which hr will
-// report itself).
-func observeHelmChart(hr *helmv2.HelmRelease, hc *sourcev1.HelmChart, chartVersion string) (obs releaseObservation, ok bool) {
-	if hc == nil || hc.Spec.Chart != hr.Spec.Chart.Spec.Chart || !sameChartVersion(hc.Spec.Version, chartVersion) ||
-		hc.Status.ObservedGeneration != hc.Generation {
-		return releaseObservation{}, false
-	}
-	ready := meta.FindStatusCondition(hc.Status.Conditions, fluxmeta.ReadyCondition)
-	if ready == nil || ready.Status != metav1.ConditionFalse {
-		return releaseObservation{}, false
-	}
-	msg := ready.Message
-	if stalled := meta.FindStatusCondition(hc.Status.Conditions, fluxmeta.StalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue {
-		msg = stalled.Message
-	}
-	if !chartNotFound(msg, hc.Spec.Chart, chartVersion) {
-		return releaseObservation{}, false
-	}
-	return chartNotFoundObservation(hr, chartVersion, fmt.Sprintf("HelmChart '%s/%s' is not ready: %s", hc.Namespace, hc.Name, msg)), true
 }
 
 // chartNotFound reports whether a source message of Flux says that the chart repository

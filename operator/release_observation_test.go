@@ -1,12 +1,10 @@
 package operator
 
 import (
-	"context"
 	"testing"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	fluxmeta "github.com/fluxcd/pkg/apis/meta"
-	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"github.com/stretchr/testify/assert"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -204,7 +202,7 @@ func TestMirrorHealth(t *testing.T) {
 				Spec:       openovav1alpha1.ComponentSpec{Version: tt.specVersion},
 				Status:     openovav1alpha1.ComponentStatus{LastGoodVersion: "1.0.0", Conditions: tt.conditions},
 			}
-			(&ComponentReconciler{APIReader: k8s}).mirrorHealth(context.Background(), c, tt.hr.build(), tt.target)
+			(&ComponentReconciler{}).mirrorHealth(c, tt.hr.build(), tt.target)
 			assert.Equal(t, tt.health, c.Status.Health)
 			ready := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition)
 			if assert.NotNil(t, ready) {
@@ -216,49 +214,4 @@ func TestMirrorHealth(t *testing.T) {
 				meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.ReconcilingCondition), "Reconciling")
 		})
 	}
-}
-
-// The HelmChart of a HelmRelease helm-controller has not got through: source-controller's
-// verdict on the chart version, for the HelmChart's current generation and the release's
-// chart and version only.
-func TestObserveHelmChart(t *testing.T) {
-	hr := release{specChart: "9.9.9", gen: 1, observed: 0, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 1,
-		readyMessage: "HelmChart 'ns/ns-base' is not ready: latest generation of object has not been reconciled"}.build()
-	notFound := "invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found"
-	chart := func(name, version string, gen, observed int64, conds ...metav1.Condition) *sourcev1.HelmChart {
-		hc := &sourcev1.HelmChart{ObjectMeta: metav1.ObjectMeta{Name: "ns-base", Namespace: "ns", Generation: gen},
-			Spec: sourcev1.HelmChartSpec{Chart: name, Version: version}}
-		hc.Status.ObservedGeneration, hc.Status.Conditions = observed, conds
-		return hc
-	}
-	notReady := func(msg string) metav1.Condition {
-		return metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionFalse, Reason: "InvalidChartReference", Message: msg}
-	}
-	stalled := metav1.Condition{Type: fluxmeta.StalledCondition, Status: metav1.ConditionTrue, Reason: "InvalidChartReference", Message: notFound}
-	tests := []struct {
-		name string
-		hc   *sourcev1.HelmChart
-		ok   bool
-	}{
-		{name: "no HelmChart yet"},
-		{name: "not reconciled yet", hc: chart("app", "9.9.9", 2, 1, notReady(notFound))},
-		{name: "another chart version (an older spec)", hc: chart("app", "1.0.0", 1, 1, notReady("no 'app' chart with version matching '1.0.0' found"))},
-		{name: "another problem", hc: chart("app", "9.9.9", 1, 1, notReady("failed to fetch index: connection refused"))},
-		{name: "ready", hc: chart("app", "9.9.9", 1, 1, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: metav1.ConditionTrue, Reason: "ChartPullSucceeded"})},
-		{name: "the repository lacks the version", hc: chart("app", "9.9.9", 1, 1, notReady(notFound)), ok: true},
-		{name: "stalled on it", hc: chart("app", "9.9.9", 1, 1, notReady("some summary"), stalled), ok: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			obs, ok := observeHelmChart(hr, tt.hc, "9.9.9")
-			assert.Equal(t, tt.ok, ok, obs.Message)
-			if tt.ok {
-				assert.Equal(t, openovav1alpha1.ChartNotFoundReason, obs.Reason)
-				assert.Equal(t, openovav1alpha1.HealthFailed, obs.Health)
-				assert.Contains(t, obs.Message, "chart app 9.9.9 not found in HelmRepository ns/charts")
-				assert.Contains(t, obs.Message, "'9.9.9' found")
-			}
-		})
-	}
-	assert.True(t, waitsForSource(hr, "9.9.9", observeHelmRelease(hr, "9.9.9")))
 }

@@ -50,7 +50,9 @@ func TestMissingChartVersionIsReported(t *testing.T) {
 		text = strings.Replace(text, add[0], add[1]+add[0], 1)
 	}
 	// lone has no dependency: helm-controller looks at its new HelmChart at once, before
-	// source-controller has, and is not woken by a HelmChart without an artifact.
+	// source-controller has ("latest generation of object has not been reconciled"), and
+	// again only after its --requeue-dependency (a HelmChart without an artifact does not
+	// wake it).
 	text += fmt.Sprintf(`---
 apiVersion: catalog.openova.io/v1alpha1
 kind: Component
