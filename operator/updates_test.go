@@ -31,10 +31,14 @@ func TestUpdateCheckReloadsTheCatalog(t *testing.T) {
 	first := strings.Replace(second, v12, "", 1)
 	require.NotEqual(t, second, first)
 	var mu sync.Mutex
-	served := first
+	served, down := first, false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
+		if down {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = w.Write([]byte(served))
 	}))
 	t.Cleanup(srv.Close)
@@ -76,6 +80,17 @@ func TestUpdateCheckReloadsTheCatalog(t *testing.T) {
 	require.NotNil(t, pl.Status.LastUpdateCheck)
 	assert.False(t, pl.Status.LastUpdateCheck.Before(&changed), "lastUpdateCheck %s, the spec changed at %s", pl.Status.LastUpdateCheck, changed)
 	assert.Equal(t, "2.0.0", mustComponent(t, ns, "base").Status.AvailableUpgrade.Version)
+
+	// The catalog's host fails: a spec change is still delivered, from the loaded copy.
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components[0].Version = "1.1.0" })
+	waitComponent(t, ns, "base", "at 1.1.0", func(c *openovav1alpha1.Component) bool { return c.Spec.Version == "1.1.0" })
+	pl = waitPlatform(t, ns, "the spec change reconciled", func(p *openovav1alpha1.Platform) bool {
+		return p.Status.ObservedGeneration == p.Generation && p.Status.Components[0].DesiredVersion == "1.1.0"
+	})
+	assert.Empty(t, pl.Status.Alerts, "no CatalogUnavailable for a check on a spec change")
 }
 
 func TestComponentOfAnotherPlatformIsNotTaken(t *testing.T) {

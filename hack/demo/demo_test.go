@@ -150,11 +150,12 @@ func TestDemo(t *testing.T) {
 		"grafana",
 		"kubectl openova upgrade --refresh --wait",
 		"Asked the operator to check the catalog",
-		"available",
 		"stopping everything and destroying the cluster",
 	} {
 		assert.Contains(t, text, want)
 	}
+	// The status after the operator's check reports the upgrades upgrade --dry-run listed.
+	assert.Regexp(t, `(?s)kubectl openova upgrade --refresh --wait.*Upgrades +[1-9][0-9]* available`, text)
 	_, err = os.Stat(filepath.Join(work, "kubeconfig-dev.yaml"))
 	assert.True(t, os.IsNotExist(err), "the cluster was destroyed")
 	if t.Failed() {
