@@ -152,43 +152,32 @@ func observeSource(hr *helmv2.HelmRelease, chartVersion string) (obs releaseObse
 		ns = hr.Namespace
 	}
 	from := fmt.Sprintf("%s %s/%s", chart.SourceRef.Kind, ns, chart.SourceRef.Name)
-	if chartNotFound(ready.Message, chart.Chart, chartVersion) {
-		return chartNotFoundObservation(hr, chartVersion, ready.Message), true
+	if !chartNotFound(ready.Message, chartVersion) {
+		return releaseObservation{Health: openovav1alpha1.HealthProgressing, Reason: openovav1alpha1.ProgressingReason,
+			Message: fmt.Sprintf("Flux is getting chart %s %s from %s: %s", chart.Chart, chartVersion, from, ready.Message)}, true
 	}
-	return releaseObservation{Health: openovav1alpha1.HealthProgressing, Reason: openovav1alpha1.ProgressingReason,
-		Message: fmt.Sprintf("Flux is getting chart %s %s from %s: %s", chart.Chart, chartVersion, from, ready.Message)}, true
-}
-
-// chartNotFoundObservation is ChartNotFound for hr's chart at chartVersion, with Flux's
-// message: Degraded when a release of hr was deployed before (it still runs), else Failed.
-func chartNotFoundObservation(hr *helmv2.HelmRelease, chartVersion, message string) releaseObservation {
-	chart := hr.Spec.Chart.Spec
-	ns := chart.SourceRef.Namespace
-	if ns == "" {
-		ns = hr.Namespace
-	}
-	obs := releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.ChartNotFoundReason,
-		Message: fmt.Sprintf("chart %s %s not found in %s %s/%s: %s", chart.Chart, chartVersion, chart.SourceRef.Kind, ns, chart.SourceRef.Name, message)}
+	obs = releaseObservation{Health: openovav1alpha1.HealthFailed, Reason: openovav1alpha1.ChartNotFoundReason,
+		Message: fmt.Sprintf("chart %s %s not found in %s: %s", chart.Chart, chartVersion, from, ready.Message)}
 	if deployedBefore(hr) {
 		obs.Health = openovav1alpha1.HealthDegraded
 	}
-	return obs
+	return obs, true
 }
 
 // chartNotFound reports whether a source message of Flux says that the chart repository
-// has no version version of chart, naming that version (a message left from an earlier
-// chart version, which the HelmChart may still carry while it catches up, does not count).
-// source-controller says "no 'NAME' chart with version matching 'VERSION' found"; Helm's
-// repository index "no chart version found for NAME-VERSION", and "no chart name found"
-// for a chart it lacks altogether.
-func chartNotFound(message, chart, version string) bool {
+// lacks the chart at version. source-controller says "no 'NAME' chart with version matching
+// 'VERSION' found", Helm's repository index "no chart version found for NAME-VERSION": the
+// message must name version (one left from an earlier chart version, which the HelmChart
+// may still carry while it catches up, does not count). "no chart name found" (the
+// repository has no such chart at all) names no version and counts.
+func chartNotFound(message, version string) bool {
 	switch {
 	case strings.Contains(message, "no chart name found"):
-		return strings.Contains(message, chart)
+		return true
 	case strings.Contains(message, "chart with version matching"):
 		return strings.Contains(message, "'"+version+"'")
 	case strings.Contains(message, "no chart version found for"):
-		return strings.Contains(message, chart+"-"+version)
+		return strings.HasSuffix(message, "-"+version) || strings.Contains(message, "-"+version+" ") || strings.Contains(message, "-"+version+":")
 	}
 	return false
 }
