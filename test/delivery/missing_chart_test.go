@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	fluxmeta "github.com/fluxcd/pkg/apis/meta"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,6 +23,7 @@ import (
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 	"github.com/openova-io/core/internal/install"
 	"github.com/openova-io/core/internal/kube"
+	"github.com/openova-io/core/test/chartserver"
 	"github.com/openova-io/core/test/cluster"
 	"github.com/openova-io/core/test/testcatalog"
 )
@@ -30,7 +33,7 @@ import (
 // real source-controller cannot find them, and the Components say so — ChartNotFound,
 // naming the chart and version — instead of waiting for Flux to observe a generation it
 // will not get through; `kubectl openova upgrade --wait` ends with that message instead of
-// its timeout.
+// its timeout; and once the repository publishes the version, it is delivered.
 func TestMissingChartVersionIsReported(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a kwok cluster, Flux and the operator")
@@ -133,4 +136,20 @@ versions:
 	e.waitDeployment("base-system", "base", "1.1")
 	pl := e.waitPlatform("alert", time.Minute, func(p *openovav1alpha1.Platform) bool { return len(p.Status.Alerts) == 1 })
 	assert.Contains(t, pl.Status.Alerts[0].Message, "chart app 1.4.0 not found")
+
+	// Not a dead end: the repository publishes the version, Flux reads its index again (its
+	// interval, brought forward here), and base is delivered at 1.4.0 with nothing else done.
+	require.NoError(t, e.repo.Add(chartserver.Chart{Name: "app", Template: "app", Version: "1.4.0", AppVersion: "1.4"}))
+	var repos sourcev1.HelmRepositoryList
+	require.NoError(t, c.List(ctx, &repos, client.InNamespace(ns)))
+	require.Len(t, repos.Items, 1)
+	repo := &repos.Items[0]
+	patch := client.MergeFrom(repo.DeepCopy())
+	repo.Annotations = map[string]string{fluxmeta.ReconcileRequestAnnotation: time.Now().Format(time.RFC3339Nano)}
+	require.NoError(t, c.Patch(ctx, repo, patch))
+	e.waitComponent("base", "healthy at 1.4.0", 2*time.Minute, func(c *openovav1alpha1.Component) bool {
+		return c.Status.Version == "1.4.0" && c.Status.Health == openovav1alpha1.HealthHealthy &&
+			!meta.IsStatusConditionTrue(c.Status.Conditions, openovav1alpha1.StalledCondition)
+	})
+	e.waitDeployment("base-system", "base", "1.4")
 }
