@@ -191,8 +191,13 @@ type catalogLoad struct {
 }
 
 // loadCatalog loads the catalog the Platform names, reloading it from its source when an
-// update check is due (checkInterval passed, or a new refresh annotation). It records the
-// check in status.lastUpdateCheck.
+// update check is due: checkInterval passed, a new refresh annotation, or a spec the
+// operator has not reconciled yet (observedGeneration behind generation: the entries the
+// check judges changed, so it judges them against the catalog as it is now, not against a
+// copy read before a catalog release — status would claim "no upgrades" for a check older
+// than the spec). It records the check in status.lastUpdateCheck. A check on a spec change
+// that cannot reach the catalog keeps the loaded copy (the scheduled ones report
+// CatalogUnavailable).
 func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1.Platform) (catalogLoad, error) {
 	interval := defaultCheckInterval
 	if p.Spec.Updates != nil && p.Spec.Updates.CheckInterval != nil && p.Spec.Updates.CheckInterval.Duration > 0 {
@@ -201,9 +206,18 @@ func (r *PlatformReconciler) loadCatalog(ctx context.Context, p *openovav1alpha1
 	now := r.Now()
 	refresh := p.Annotations[openovav1alpha1.RefreshAnnotation]
 	last := p.Status.LastUpdateCheck
-	due := last == nil || now.Sub(last.Time) >= interval || refresh != p.Status.LastHandledRefresh
+	scheduled := last == nil || now.Sub(last.Time) >= interval || refresh != p.Status.LastHandledRefresh
+	due := scheduled || p.Status.ObservedGeneration != p.Generation
 	source := catalogSource(p)
 	cat, err := r.Catalogs.Get(ctx, source, due)
+	if err != nil && !scheduled {
+		// A spec change is not held up by the catalog's host: it is delivered from the copy,
+		// and the check waits for the next one.
+		if kept, keptErr := r.Catalogs.Get(ctx, source, false); keptErr == nil {
+			log.FromContext(ctx).Info("update check on a spec change failed; keeping the loaded catalog", "error", err.Error())
+			return catalogLoad{catalog: kept, untilCheck: last.Add(interval).Sub(now)}, nil
+		}
+	}
 	if err != nil {
 		return catalogLoad{}, fmt.Errorf("load catalog %s: %w", describeSource(source, r.Catalogs.Default), err)
 	}

@@ -20,6 +20,10 @@ type release struct {
 	gen, observed int64
 	ready         metav1.ConditionStatus
 	readyReason   string
+	// readyMessage and readyGen are the Ready condition's message and observedGeneration
+	// (defaults: "flux says REASON", observed).
+	readyMessage  string
+	readyGen      int64
 	stalled       bool
 	lastAttempted string
 	history       [][2]string
@@ -42,8 +46,15 @@ func (r release) build() *helmv2.HelmRelease {
 		if reason == "" {
 			reason = helmv2.UpgradeSucceededReason
 		}
+		msg, gen := r.readyMessage, r.readyGen
+		if msg == "" {
+			msg = "flux says " + reason
+		}
+		if gen == 0 {
+			gen = r.observed
+		}
 		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.ReadyCondition, Status: r.ready, Reason: reason,
-			Message: "flux says " + reason, ObservedGeneration: r.observed})
+			Message: msg, ObservedGeneration: gen})
 	}
 	if r.stalled {
 		meta.SetStatusCondition(&hr.Status.Conditions, metav1.Condition{Type: fluxmeta.StalledCondition, Status: metav1.ConditionTrue,
@@ -60,6 +71,7 @@ func TestObserveHelmRelease(t *testing.T) {
 		want      string
 		health    string
 		reason    string
+		message   string
 		delivered bool
 	}{
 		{name: "no HelmRelease yet", want: "2.0.0", health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason},
@@ -96,6 +108,40 @@ func TestObserveHelmRelease(t *testing.T) {
 		{name: "install failed, nothing ran before", want: "1.0.0",
 			hr:     &release{specChart: "1.0.0", gen: 1, observed: 1, ready: metav1.ConditionFalse, readyReason: helmv2.InstallFailedReason, stalled: true, lastAttempted: "1.0.0", history: [][2]string{{"1.0.0", "failed"}}},
 			health: openovav1alpha1.HealthFailed, reason: openovav1alpha1.InstallFailedReason},
+		// helm-controller waits for the chart: Ready=False for generation 2, observedGeneration
+		// still 1.
+		{name: "upgrade to a chart version the repository lacks", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage:  "HelmChart 'ns/ns-base' is not ready: invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found",
+				lastAttempted: "1.0.0", history: [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthDegraded, reason: openovav1alpha1.ChartNotFoundReason, message: "chart app 9.9.9 not found in HelmRepository ns/charts"},
+		{name: "install of a chart version the repository lacks (Helm's index message)", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 1, observed: 0, ready: metav1.ConditionFalse, readyReason: helmv2.ArtifactFailedReason, readyGen: 1,
+				readyMessage: "no chart version found for app-9.9.9"},
+			health: openovav1alpha1.HealthFailed, reason: openovav1alpha1.ChartNotFoundReason, message: "no chart version found for app-9.9.9"},
+		{name: "a chart the repository lacks altogether", want: "1.0.0",
+			hr: &release{specChart: "1.0.0", gen: 1, observed: 0, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 1,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: invalid chart reference: failed to get chart version for remote reference: no chart name found"},
+			health: openovav1alpha1.HealthFailed, reason: openovav1alpha1.ChartNotFoundReason, message: "chart app 1.0.0 not found"},
+		{name: "another chart version than the one Helm's index lacks", want: "1.2.0",
+			hr: &release{specChart: "1.2.0", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: helmv2.ArtifactFailedReason, readyGen: 2,
+				readyMessage: "no chart version found for app-11.2.0", history: [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "Flux is getting chart app 1.2.0"},
+		{name: "the HelmChart still carries the failure of an earlier chart version", want: "1.2.0",
+			hr: &release{specChart: "1.2.0", gen: 3, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 3,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '9.9.9' found",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "Flux is getting chart app 1.2.0"},
+		{name: "the HelmChart is not reconciled yet", want: "1.2.0",
+			hr: &release{specChart: "1.2.0", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: latest generation of object has not been reconciled",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "latest generation of object has not been reconciled"},
+		{name: "a source failure of the previous generation is not this one's", want: "9.9.9",
+			hr: &release{specChart: "9.9.9", gen: 3, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '9.9.9' found",
+				history:      [][2]string{deployed("1.0.0")}},
+			health: openovav1alpha1.HealthProgressing, reason: openovav1alpha1.ProgressingReason, message: "waiting for Flux to observe"},
 		{name: "upgrade failed and rolled back", want: "2.0.0",
 			hr:     &release{specChart: "2.0.0", gen: 2, observed: 2, ready: metav1.ConditionFalse, readyReason: helmv2.UpgradeFailedReason, stalled: true, lastAttempted: "2.0.0", history: [][2]string{deployed("1.0.0"), {"2.0.0", "failed"}, {"1.0.0", "superseded"}}},
 			health: openovav1alpha1.HealthDegraded, reason: openovav1alpha1.DegradedReason},
@@ -111,6 +157,7 @@ func TestObserveHelmRelease(t *testing.T) {
 			assert.Equal(t, tt.reason, got.Reason, got.Message)
 			assert.Equal(t, tt.delivered, got.Delivered, got.Message)
 			assert.NotEmpty(t, got.Message)
+			assert.Contains(t, got.Message, tt.message)
 		})
 	}
 }
@@ -151,6 +198,10 @@ func TestMirrorHealth(t *testing.T) {
 		{name: "install failed", specVersion: "1.0.0", target: deliveryTarget{Version: "1.0.0", ChartVersion: "1.0.0"},
 			hr:     release{specChart: "1.0.0", gen: 1, observed: 1, ready: metav1.ConditionFalse, readyReason: helmv2.InstallFailedReason, stalled: true, lastAttempted: "1.0.0", history: [][2]string{{"1.0.0", "failed"}}},
 			health: openovav1alpha1.HealthFailed, ready: metav1.ConditionFalse, reason: openovav1alpha1.InstallFailedReason, stalled: true},
+		{name: "upgraded to a chart version the repository lacks", specVersion: "2.0.0", target: deliveryTarget{Version: "2.0.0", ChartVersion: "2.0.0"},
+			hr: release{specChart: "2.0.0", gen: 2, observed: 1, ready: metav1.ConditionFalse, readyReason: "SourceNotReady", readyGen: 2,
+				readyMessage: "HelmChart 'ns/ns-base' is not ready: no 'app' chart with version matching '2.0.0' found", lastAttempted: "1.0.0", history: deployed("1.0.0")},
+			health: openovav1alpha1.HealthDegraded, ready: metav1.ConditionFalse, reason: openovav1alpha1.ChartNotFoundReason, stalled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

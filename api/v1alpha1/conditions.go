@@ -59,6 +59,12 @@ const (
 	ComponentConflictReason = "ComponentConflict"
 	// InstallFailedReason: Flux could not install the component.
 	InstallFailedReason = "InstallFailed"
+	// ChartNotFoundReason: Flux cannot fetch the chart version the component is delivered
+	// at: the chart repository has no such chart or version (a catalog naming a version the
+	// repository does not publish). Terminal (Stalled) until the repository or the spec
+	// changes; Flux keeps watching the repository, and the component recovers on its own
+	// once the version appears there.
+	ChartNotFoundReason = "ChartNotFound"
 	// UpgradeRolledBackReason: Flux reported the upgrade failed and rolled it back.
 	UpgradeRolledBackReason = "UpgradeRolledBack"
 	// UpgradeScheduledReason: the upgrade waits for its not-before time or maintenance window.

@@ -18,8 +18,12 @@ var heldBack = []string{"grafana", "cilium", "cert-manager", "ai-hub"}
 
 // demoCatalog turns the built-in catalog into the demo's: every chart is a small stand-in
 // named after its component, served by the demo's own chart repository at repo. With
-// release false, the newest version of each heldBack component is left out. It returns the
-// catalog (multi-document YAML) and the charts to publish.
+// release false, the newest version of each heldBack component is left out of the catalog.
+// It returns the catalog (multi-document YAML) and the charts to publish: a stand-in for
+// every version of the built-in catalog, held back or not, so the repository serves a
+// chart version before any catalog names it, as a real chart repository does. (Flux reads
+// a repository's index once per interval: a chart published with the catalog release would
+// be missing from the index Flux holds, and the upgrade the demo suggests would fail.)
 func demoCatalog(repo string, release bool) ([]byte, []chartserver.Chart, error) {
 	cat, err := catalog.Builtin()
 	if err != nil {
@@ -33,9 +37,6 @@ func demoCatalog(repo string, release bool) ([]byte, []chartserver.Chart, error)
 			comp.Chart = catalog.Chart{Repository: repo, Name: comp.Name}
 		}
 		comp.Versions = slices.Clone(comp.Versions)
-		if !release && slices.Contains(heldBack, comp.Name) && len(comp.Versions) > 1 {
-			comp.Versions = comp.Versions[1:]
-		}
 		for i := range comp.Versions {
 			v := &comp.Versions[i]
 			if comp.Delivery == catalog.DeliveryBootstrap || comp.Delivery == catalog.DeliveryBundle {
@@ -51,6 +52,9 @@ func demoCatalog(repo string, release bool) ([]byte, []chartserver.Chart, error)
 				Name: comp.Name, Template: "app", Version: v.ChartVersion, AppVersion: v.AppVersion,
 				Values: map[string]any{"replicas": 1, "image": "registry.invalid/openova-demo/" + comp.Name},
 			})
+		}
+		if !release && slices.Contains(heldBack, comp.Name) && len(comp.Versions) > 1 {
+			comp.Versions = comp.Versions[1:]
 		}
 		raw, err := json.Marshal(&comp)
 		if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
 
 	"github.com/openova-io/core/catalog"
 	"github.com/openova-io/core/test/cluster"
@@ -46,6 +49,62 @@ func TestDemoCatalogResolves(t *testing.T) {
 		require.NoError(t, err, "release %v", release)
 		require.NotEmpty(t, charts)
 	}
+}
+
+// TestDemoServesEveryVersionItCanSuggest: the chart repository the demo serves from its start
+// (before the catalog "release") already has a stand-in for every chart version the
+// released catalog names, so every upgrade the demo suggests (upgrade --dry-run, upgrade
+// grafana) can be delivered: Flux holds the index it read at install time, and a chart
+// published only with the release would be missing from it.
+func TestDemoServesEveryVersionItCanSuggest(t *testing.T) {
+	d := &demo{}
+	require.NoError(t, d.serveCatalog(false))
+	t.Cleanup(d.repo.Close)
+	resp, err := http.Get(d.repo.URL + "/index.yaml")
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	var index struct {
+		Entries map[string][]struct {
+			Version string   `json:"version"`
+			URLs    []string `json:"urls"`
+		} `json:"entries"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &index))
+	served := map[string]string{}
+	for name, versions := range index.Entries {
+		for _, v := range versions {
+			require.NotEmpty(t, v.URLs, "%s %s", name, v.Version)
+			served[name+" "+v.Version] = v.URLs[0]
+		}
+	}
+
+	data, _, err := demoCatalog(d.repo.URL, true)
+	require.NoError(t, err)
+	released, err := catalog.Parse("demo.yaml", data)
+	require.NoError(t, err)
+	checked := 0
+	for _, c := range released.Components() {
+		if c.Delivery == catalog.DeliveryBootstrap || c.Delivery == catalog.DeliveryBundle {
+			continue
+		}
+		for _, v := range c.Versions {
+			file, ok := served[c.Chart.Name+" "+v.ChartVersion]
+			if !assert.True(t, ok, "%s %s (chart %s %s) is not in the index the demo serves before the release", c.Name, v.Version, c.Chart.Name, v.ChartVersion) {
+				continue
+			}
+			resp, err := http.Get(d.repo.URL + "/" + file)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s %s", c.Name, file)
+			checked++
+		}
+	}
+	grafana, ok := released.Component("grafana")
+	require.True(t, ok)
+	assert.Contains(t, served, "grafana "+grafana.Versions[0].ChartVersion, "upgrade grafana, which the demo suggests, reaches a served chart")
+	assert.Greater(t, checked, 30)
 }
 
 // TestDemo runs the README's main job end to end (make demo), tearing it down at the end.
@@ -89,10 +148,14 @@ func TestDemo(t *testing.T) {
 		"neo4j",
 		"kubectl openova upgrade --dry-run",
 		"grafana",
+		"kubectl openova upgrade --refresh --wait",
+		"Asked the operator to check the catalog",
 		"stopping everything and destroying the cluster",
 	} {
 		assert.Contains(t, text, want)
 	}
+	// The status after the operator's check reports the upgrades upgrade --dry-run listed.
+	assert.Regexp(t, `(?s)kubectl openova upgrade --refresh --wait.*Upgrades +[1-9][0-9]* available`, text)
 	_, err = os.Stat(filepath.Join(work, "kubeconfig-dev.yaml"))
 	assert.True(t, os.IsNotExist(err), "the cluster was destroyed")
 	if t.Failed() {

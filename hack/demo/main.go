@@ -2,7 +2,8 @@
 // the local provider (a kwok cluster), Flux and the operator as local processes (their
 // in-cluster Deployments cannot run containers on kwok's fake nodes), a demo catalog whose
 // charts are small stand-ins named after the real components, served on loopback, then
-// install ai-hub --with neo4j, status and upgrade --dry-run. It keeps everything running
+// install ai-hub --with neo4j, status, a catalog release, upgrade --dry-run, the operator's
+// update check (upgrade --refresh) and status again. It keeps everything running
 // until Ctrl-C (or make demo-down), then stops it all and destroys the cluster.
 package main
 
@@ -125,6 +126,15 @@ func (d *demo) run() (err error) {
 	step("kubectl openova upgrade --dry-run")
 	if err := d.openova(ctx, "upgrade", "--dry-run", "--catalog", catalogURL); err != nil {
 		return err
+	}
+	// The operator read the catalog before the release: it sees the release on its next
+	// update check (checkInterval, a change of the Platform, or a refresh). Ask for it now,
+	// so status reports the upgrades the CLI just listed.
+	for _, args := range [][]string{{"upgrade", "--refresh", "--wait"}, {"status"}} {
+		step("kubectl openova " + strings.Join(args, " "))
+		if err := d.openova(ctx, append(args, "--catalog", catalogURL)...); err != nil {
+			return err
+		}
 	}
 
 	if d.exitAfter {
