@@ -44,6 +44,8 @@ func Component(p *openovav1alpha1.Platform, cat *catalog.Catalog, e openovav1alp
 			Name:      e.Name,
 			Namespace: p.Namespace,
 			Labels:    map[string]string{openovav1alpha1.PlatformLabel: p.Name},
+			// Created with its finalizer: no second write to add it.
+			Finalizers: []string{openovav1alpha1.ComponentFinalizer},
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(p,
 				openovav1alpha1.GroupVersion.WithKind("Platform"))},
 		},

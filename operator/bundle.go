@@ -3,7 +3,6 @@ package operator
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -198,19 +197,30 @@ func orNone(s string) string {
 	return s
 }
 
-// bundlesOf maps a Component to the bundles in its namespace that list it as a member, so a
-// bundle's health follows its members'.
-func (r *ComponentReconciler) bundlesOf(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list openovav1alpha1.ComponentList
-	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+// bundleMemberIndex indexes bundle Components by the names of their members.
+const bundleMemberIndex = "openova.io/bundle-member"
+
+// bundleMembers is the bundleMemberIndex's value of a Component: a bundle's members.
+func bundleMembers(obj client.Object) []string {
+	c, ok := obj.(*openovav1alpha1.Component)
+	if !ok || c.Spec.Delivery != openovav1alpha1.DeliveryBundle {
 		return nil
 	}
-	var out []reconcile.Request
+	return c.Spec.Dependencies
+}
+
+// bundlesOf maps a Component to the bundles in its namespace that list it as a member, so a
+// bundle's health follows its members'. It runs on every Component event: it asks the
+// cache's index, never lists (and copies) every Component.
+func (r *ComponentReconciler) bundlesOf(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list openovav1alpha1.ComponentList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{bundleMemberIndex: obj.GetName()},
+		client.UnsafeDisableDeepCopy); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
-		b := &list.Items[i]
-		if b.Spec.Delivery == openovav1alpha1.DeliveryBundle && slices.Contains(b.Spec.Dependencies, obj.GetName()) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(b)})
-		}
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return out
 }

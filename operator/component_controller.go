@@ -27,7 +27,7 @@ import (
 
 const (
 	// Finalizer keeps a Component until its HelmRelease (and so the Helm release) is gone.
-	Finalizer = "openova.io/finalizer"
+	Finalizer = openovav1alpha1.ComponentFinalizer
 	// fluxRecheck is how long to wait before looking for the Flux CRDs again.
 	fluxRecheck = 2 * time.Minute
 	// defaultWorkloadInterval is how often the workloads of bootstrap-delivered components
@@ -57,6 +57,12 @@ type ComponentReconciler struct {
 
 	mgr        ctrl.Manager
 	controller controller.Controller
+	// patchedFrom is, per Component UID, the resourceVersion its last status patch was
+	// made on. A reconcile that finds the cache still at that version (another event, e.g.
+	// the HelmRelease just created, came before the cache saw the patch) would judge the
+	// status it already wrote as changed and patch again — a conflict, a requeue, a second
+	// write per Component at scale — so it waits for the patch's own event instead.
+	patchedFrom sync.Map
 	watchOnce  sync.Mutex
 	watching   bool
 }
@@ -97,6 +103,9 @@ func (r *ComponentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Regions = &RegionProber{Reader: r.APIReader}
 	}
 	r.mgr = mgr
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &openovav1alpha1.Component{}, bundleMemberIndex, bundleMembers); err != nil {
+		return err
+	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("component").
 		For(&openovav1alpha1.Component{}).
@@ -126,6 +135,11 @@ func (r *ComponentReconciler) ensureFluxWatch() (bool, error) {
 			return false, err
 		}
 	}
+	// Every reconcile looks for its Component's releases to prune: by index, not by
+	// filtering every HelmRelease of the namespace.
+	if err := r.mgr.GetFieldIndexer().IndexField(context.Background(), &helmv2.HelmRelease{}, componentReleaseIndex, componentOfRelease); err != nil {
+		return false, fmt.Errorf("index HelmReleases: %w", err)
+	}
 	err := r.controller.Watch(source.Kind(r.mgr.GetCache(), &helmv2.HelmRelease{},
 		handler.TypedEnqueueRequestForOwner[*helmv2.HelmRelease](r.mgr.GetScheme(), r.mgr.GetRESTMapper(),
 			&openovav1alpha1.Component{}, handler.OnlyControllerOwner())))
@@ -143,6 +157,9 @@ func (r *ComponentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	c := &openovav1alpha1.Component{}
 	if err := r.Get(ctx, req.NamespacedName, c); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if from, ok := r.patchedFrom.Load(c.UID); ok && from == c.ResourceVersion {
+		return ctrl.Result{}, nil // the cache has not seen this reconciler's last patch yet
 	}
 	if !c.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, c)
@@ -378,6 +395,7 @@ func (r *ComponentReconciler) finalize(ctx context.Context, c *openovav1alpha1.C
 	}
 	patch := client.MergeFrom(c.DeepCopy())
 	controllerutil.RemoveFinalizer(c, Finalizer)
+	r.patchedFrom.Delete(c.UID)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, c, patch))
 }
 

@@ -260,7 +260,11 @@ func (r *ComponentReconciler) patchStatus(ctx context.Context, before, c *openov
 		return nil
 	}
 	c.Status.LastReconciled = &metav1.Time{Time: r.Now()}
-	return client.IgnoreNotFound(r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
+	if err := r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.patchedFrom.Store(c.UID, before.ResourceVersion)
+	return nil
 }
 
 // availableUpgrade reads the AvailableUpgradeAnnotation; nil when absent or unreadable.

@@ -527,7 +527,7 @@ func (r *ComponentReconciler) regionsPartsHealth(ctx context.Context, c *openova
 // call; the next reconcile takes the next), and returns how many of those still exist.
 func (r *ComponentReconciler) deleteReleases(ctx context.Context, c *openovav1alpha1.Component, keep map[string]bool) (int, error) {
 	var list helmv2.HelmReleaseList
-	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingLabels{openovav1alpha1.ComponentLabel: c.Name}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingFields{componentReleaseIndex: c.Name}); err != nil {
 		return 0, err
 	}
 	var targets []*helmv2.HelmRelease
@@ -549,6 +549,16 @@ func (r *ComponentReconciler) deleteReleases(ctx context.Context, c *openovav1al
 		notify(ctx, r.Events, c, corev1.EventTypeNormal, openovav1alpha1.ReconciledReason, "uninstalling %s (HelmRelease %s)", c.Name, hr.Name)
 	}
 	return left, nil
+}
+
+// componentReleaseIndex indexes HelmReleases by the Component they belong to (its label).
+const componentReleaseIndex = "openova.io/component"
+
+func componentOfRelease(obj client.Object) []string {
+	if name := obj.GetLabels()[openovav1alpha1.ComponentLabel]; name != "" {
+		return []string{name}
+	}
+	return nil
 }
 
 // neededByAnother reports whether another release of targets depends on hr (dependsOn).

@@ -129,7 +129,9 @@ func (r *PlatformReconciler) applyComponents(ctx context.Context, p *openovav1al
 			if !apierrors.IsNotFound(err) {
 				return err
 			}
-		} else if componentUpToDate(current, desired) {
+		} else if !current.DeletionTimestamp.IsZero() || componentUpToDate(current, desired) {
+			// A Component still being deleted (its entry was disabled and enabled again) is
+			// created anew once it is gone: its deletion requeues this Platform.
 			continue
 		}
 		if err := kube.ApplyObject(ctx, r.Client, FieldManager, desired); err != nil {

@@ -117,6 +117,11 @@ const (
 	// spec; the Component reconciler, the only writer of Component status, copies it into
 	// status.availableUpgrade.
 	AvailableUpgradeAnnotation = "openova.io/available-upgrade"
+	// ComponentFinalizer keeps a Component until its Flux objects (and so its Helm releases)
+	// are gone. The Platform reconciler creates every Component with it (one write instead
+	// of a create and a patch); the Component reconciler adds it to one that lacks it and
+	// removes it once the Component's objects are deleted.
+	ComponentFinalizer = "openova.io/finalizer"
 	// DefaultNamespace is where Platforms live unless told otherwise, and where the operator
 	// runs.
 	DefaultNamespace = "openova-system"

@@ -3,10 +3,13 @@ package kube
 import "k8s.io/client-go/rest"
 
 // Client rate limits of the operator and the CLI towards the API server (client-go's own
-// defaults, 5 and 10, are too low for a platform of many components).
+// defaults, 5 and 10, are too low for a platform of many components). A thousand
+// Components take three writes each to deliver (the Component, its HelmRelease, its
+// status): at 100 a second that is 30 s, at 50 a minute. The API server's priority and
+// fairness still protects it from the operator.
 const (
-	DefaultQPS   float32 = 50
-	DefaultBurst int     = 100
+	DefaultQPS   float32 = 100
+	DefaultBurst int     = 200
 )
 
 // WithRateLimits returns a copy of cfg with qps and burst, DefaultQPS and DefaultBurst

@@ -67,6 +67,32 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		for i := range n {
 			p.Spec.Components = append(p.Spec.Components, openovav1alpha1.PlatformComponent{Name: fmt.Sprintf("c%04d", i), Version: "1.0.0"})
 		}
+		profDir := os.Getenv("OPENOVA_BENCH_PROFILES")
+		cpuDone := make(chan struct{})
+		go func() { // the operator's CPU over the first 40 s, when asked
+			defer close(cpuDone)
+			if profDir == "" {
+				return
+			}
+			url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=40", pprof)
+			for range 50 { // the operator's listener may not be up yet
+				resp, err := http.Get(url)
+				if err != nil {
+					time.Sleep(200 * time.Millisecond)
+					continue
+				}
+				defer resp.Body.Close()
+				data, err := io.ReadAll(resp.Body)
+				if err == nil {
+					err = os.WriteFile(filepath.Join(profDir, fmt.Sprintf("operator-cpu-%d.pprof", n)), data, 0o644)
+				}
+				if err != nil {
+					b.Errorf("CPU profile: %v", err)
+				}
+				return
+			}
+			b.Errorf("CPU profile: the operator's pprof listener never answered")
+		}()
 		start := time.Now()
 		require.NoError(b, c.Create(ctx, p))
 		for {
@@ -115,8 +141,13 @@ func benchmarkOperatorScale(b *testing.B, n int, quiet time.Duration) {
 		countWrites(b, audit, mark, &writes)
 		rss := residentMiB(b, op.Pid(), "VmRSS:")
 		anon := residentMiB(b, op.Pid(), "RssAnon:")
-		if dir := os.Getenv("OPENOVA_BENCH_PROFILES"); dir != "" {
-			saveHeapProfile(b, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", pprof), filepath.Join(dir, fmt.Sprintf("operator-heap-%d.pprof", n)))
+		if profDir != "" {
+			saveProfile(b, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", pprof), filepath.Join(profDir, fmt.Sprintf("operator-heap-%d.pprof", n)))
+		}
+		<-cpuDone
+		if d := os.Getenv("OPENOVA_BENCH_AUDIT"); d != "" {
+			data, _ := os.ReadFile(audit)
+			_ = os.WriteFile(d, data, 0o644)
 		}
 		_ = op.Stop(10 * time.Second)
 		require.NoError(b, env.Stop())
@@ -230,7 +261,8 @@ func residentMiB(b *testing.B, pid int, field string) float64 {
 	return 0
 }
 
-func saveHeapProfile(b *testing.B, url, path string) {
+// saveProfile saves the pprof profile at url (the heap, or a CPU profile) to path.
+func saveProfile(b *testing.B, url, path string) {
 	resp, err := http.Get(url)
 	require.NoError(b, err)
 	defer resp.Body.Close()

@@ -101,7 +101,7 @@ const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived"]
 rules:
-- level: Metadata
+- level: Request
   verbs: ["create", "update", "patch", "delete", "deletecollection"]
 - level: None
 `
