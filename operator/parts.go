@@ -433,10 +433,13 @@ func partsReadiness(c *openovav1alpha1.Component, statuses []openovav1alpha1.Par
 	}
 	switch {
 	case len(failed) > 0:
+		// Stalled, as a single-chart component whose release failed (componentReadiness):
+		// nothing changes until Flux's retry, a published chart or a new spec — so --wait
+		// answers with the failure instead of waiting for its timeout.
 		if st.LastGoodVersion != "" {
-			return componentHealth{Health: openovav1alpha1.HealthDegraded, readiness: readiness{Reason: openovav1alpha1.DegradedReason, Message: strings.Join(failed, "; ")}}, false
+			return componentHealth{Health: openovav1alpha1.HealthDegraded, readiness: readiness{Stalled: true, Reason: openovav1alpha1.DegradedReason, Message: strings.Join(failed, "; ")}}, false
 		}
-		return componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Reason: openovav1alpha1.InstallFailedReason, Message: strings.Join(failed, "; ")}}, false
+		return componentHealth{Health: openovav1alpha1.HealthFailed, readiness: readiness{Stalled: true, Reason: openovav1alpha1.InstallFailedReason, Message: strings.Join(failed, "; ")}}, false
 	case len(waiting) > 0:
 		return componentHealth{Health: openovav1alpha1.HealthProgressing, readiness: readiness{Reason: openovav1alpha1.ProgressingReason, Message: strings.Join(waiting, "; ")}}, false
 	}
