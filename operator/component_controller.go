@@ -63,8 +63,8 @@ type ComponentReconciler struct {
 	// status it already wrote as changed and patch again — a conflict, a requeue, a second
 	// write per Component at scale — so it waits for the patch's own event instead.
 	patchedFrom sync.Map
-	watchOnce  sync.Mutex
-	watching   bool
+	watchOnce   sync.Mutex
+	watching    bool
 }
 
 // +kubebuilder:rbac:groups=openova.io,resources=components,verbs=get;list;watch;update;patch
