@@ -85,6 +85,9 @@ type problem struct {
 	first    map[int32]bool // decided before everything else
 	allowPre map[int32]vset // pre-release versions that may be decided (pinned, installed)
 	budget   int            // maximum number of conflicts; 0 is unlimited
+	// activate are components whose requirements take part in propagation from the
+	// start, before they must be installed (installed components usually stay).
+	activate []int32
 	options  solverOptions
 }
 
@@ -165,6 +168,8 @@ type solverOptions struct {
 	// chronoDistance is the backjump distance, in decision levels, beyond which the
 	// solver backtracks chronologically: 0 always does, a huge value never does.
 	chronoDistance int32
+	// bottomUp decides dependencies before the components that depend on them.
+	bottomUp bool
 }
 
 // defaultSolverOptions are what Resolve uses.
@@ -199,6 +204,9 @@ func newSolver(index *index, problem *problem) *solver {
 	// by rank.
 	place := make([]int32, n)
 	for p, r := range index.rank {
+		if problem.options.bottomUp {
+			r = int32(n) - 1 - r
+		}
 		place[p] = r + int32(n)
 	}
 	for p := range problem.first {
@@ -213,9 +221,20 @@ func (s *solver) solve() ([]int32, error) {
 	for _, f := range s.problem.facts {
 		s.addIncompatWatchingRecent(f)
 	}
+	for _, p := range s.problem.activate {
+		s.active[p] = true
+		s.fresh[p] = true
+	}
 	for _, f := range s.problem.facts {
 		for _, t := range f.terms {
 			if err := s.propagate(t.pkg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range s.problem.activate {
+		if s.fresh[p] {
+			if err := s.propagate(p); err != nil {
 				return nil, err
 			}
 		}
