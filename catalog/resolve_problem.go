@@ -101,6 +101,9 @@ func (r *resolution) encode() *problem {
 		}
 	}
 	slices.SortStableFunc(problem.facts, func(a, b *incompat) int { return cmp.Compare(a.pkg, b.pkg) })
+	if r.options.activateInstalled {
+		problem.activate = slices.Sorted(maps.Keys(r.inst))
+	}
 	return problem
 }
 

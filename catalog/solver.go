@@ -170,6 +170,9 @@ type solverOptions struct {
 	chronoDistance int32
 	// bottomUp decides dependencies before the components that depend on them.
 	bottomUp bool
+	// activateInstalled: the requirements of installed components take part in
+	// propagation from the start (see problem.activate).
+	activateInstalled bool
 }
 
 // defaultSolverOptions are what Resolve uses.
