@@ -149,6 +149,11 @@ type solver struct {
 	// termSat[p] is the satisfier of p's term in the incompatibility under analysis,
 	// when termSatKnown[p]; termSatTouched lists the components to forget.
 	termSat        []int32
+	// termSatKey[p] orders termSat[p] as later does: its level, then its trail index.
+	termSatKey []int64
+	// fullWords[p] is the node's full set as one word when its domain fits in one
+	// (conflict analysis reads it for every term it carries), else 0.
+	fullWords []uint64
 	termSatKnown   []bool
 	termSatTouched []int32
 	sources        []*incompat
@@ -197,6 +202,8 @@ func newSolver(index *index, problem *problem) *solver {
 		fresh:        make([]bool, n),
 		termSlot:     make([]int32, n),
 		termSat:      make([]int32, n),
+		termSatKey:   make([]int64, n),
+		fullWords:    index.fullWords,
 		termSatKnown: make([]bool, n),
 	}
 	for i := range s.decided {

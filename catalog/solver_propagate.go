@@ -114,7 +114,8 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	if allowedQ.big != nil {
 		words = nil
 	}
-	dependents := node.dependents
+	dependents, others, otherWords := node.dependents, node.others, node.otherWords
+	othersFit := node.othersFit
 	for i := range incidences {
 		d := dependents[i]
 		if d >= 0 && !s.active[d] {
@@ -127,15 +128,29 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 				continue
 			}
 		}
-		e := &incidences[i]
 		if words == nil {
-			holds = allowedQ.subsetOf(e.own)
+			holds = allowedQ.subsetOf(incidences[i].own)
 		}
 		if holds {
-			if !s.active[e.from] {
+			// The requirement is q's own (d < 0) or an active component's (d, checked
+			// above): it takes part when that component is active.
+			if d < 0 && !s.active[q] {
 				continue
 			}
-			allowedOther := s.allowed(e.other)
+			allowedOther := s.allowed(others[i])
+			if othersFit && allowedOther.big == nil {
+				ow := otherWords[i]
+				if allowedOther.w&^ow == 0 {
+					return s.conflictFound(incidences[i].inc)
+				}
+				if allowedOther.w&ow != 0 {
+					e := &incidences[i]
+					s.deriveFromPair(term{e.other, e.otherSet}, e.inc, q, e.own)
+					s.queueChanged(e.other)
+				}
+				continue
+			}
+			e := &incidences[i]
 			if allowedOther.subsetOf(e.otherSet) {
 				return s.conflictFound(e.inc)
 			}
@@ -145,6 +160,7 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 			}
 			continue
 		}
+		e := &incidences[i]
 		if fresh && e.outgoing && s.allowed(e.other).subsetOf(e.otherSet) && !allowedQ.disjoint(e.own) {
 			s.derive(term{q, e.own}, e.inc)
 			s.fresh[q] = true // q changed: start over on it, still in full
