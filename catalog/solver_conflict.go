@@ -76,7 +76,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		}
 		recent, recentIdx := int32(-1), -1
 		second, secondIdx := int32(-1), -1 // the next most recent satisfier
-		var recentKey, secondKey int64    // their order (see later)
+		var recentKey, secondKey int64     // their order (see later)
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
 			sat, key := s.termSatisfier(t)
