@@ -117,16 +117,18 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	dependents, others, otherWords := node.dependents, node.others, node.otherWords
 	othersFit := node.othersFit
 	for i := range incidences {
-		d := dependents[i]
-		if d >= 0 && !s.active[d] {
-			continue // another component's requirement, and that component is not active
-		}
 		var holds bool // q's term holds
 		if words != nil {
+			// Tested first: it reads the arrays in order, and mostly rules the
+			// incidence out.
 			holds = allowedQ.w&^words[i] == 0
 			if !holds && !fresh {
 				continue
 			}
+		}
+		d := dependents[i]
+		if d >= 0 && !s.active[d] {
+			continue // another component's requirement, and that component is not active
 		}
 		if words == nil {
 			holds = allowedQ.subsetOf(incidences[i].own)
@@ -160,8 +162,26 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 			}
 			continue
 		}
-		e := &incidences[i]
-		if fresh && e.outgoing && s.allowed(e.other).subsetOf(e.otherSet) && !allowedQ.disjoint(e.own) {
+		if !fresh || d >= 0 { // d < 0: q's own requirement (outgoing)
+			continue
+		}
+		allowedOther := s.allowed(others[i])
+		var otherHolds, meets bool
+		if othersFit && allowedOther.big == nil {
+			otherHolds = allowedOther.w&^otherWords[i] == 0
+		} else {
+			otherHolds = allowedOther.subsetOf(incidences[i].otherSet)
+		}
+		if !otherHolds {
+			continue
+		}
+		if words != nil {
+			meets = allowedQ.w&words[i] != 0
+		} else {
+			meets = !allowedQ.disjoint(incidences[i].own)
+		}
+		if meets {
+			e := &incidences[i]
 			s.derive(term{q, e.own}, e.inc)
 			s.fresh[q] = true // q changed: start over on it, still in full
 			s.queueChanged(q)
