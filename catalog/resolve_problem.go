@@ -47,7 +47,12 @@ func (r *resolution) encode() *problem {
 		if _, pinned := r.pins[p]; pinned {
 			continue
 		}
-		set := r.lower(p, &e.v)
+		var set vset
+		if e.vi >= 0 { // versions are ascending and distinct
+			set = rangeSet(e.vi)
+		} else {
+			set = r.lower(p, &e.v)
+		}
 		if r.isRoot(p) {
 			set = set.or(node.absent)
 		}

@@ -77,8 +77,9 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		}
 		e := &instEntry{pkg: p, pos: i, vi: -1, v: v, explicit: in.Explicit(), reason: in.Reason, version: in.Version}
 		for j, cv := range r.index.nodes[p].vers {
-			if cv.v.cmp(&v) == 0 {
-				e.vi = j
+			if cv.Version == in.Version || cv.v.cmp(&v) == 0 {
+				e.vi = j // validation leaves no two versions that compare equal
+				break
 			}
 		}
 		r.inst[p] = e
