@@ -202,10 +202,7 @@ func (r *resolution) prunedWithout(p int32, installedDeps graph) map[int32]bool 
 // hold in every problem, facts when problem has them, and the rule against a
 // pre-release when problem does not allow the versions it excludes.
 func proves(ls []*incompat, problem *problem) bool {
-	facts := make(map[*incompat]bool, len(problem.facts))
-	for _, f := range problem.facts {
-		facts[f] = true
-	}
+	need := map[*incompat]bool{} // the facts among ls
 	for _, l := range ls {
 		switch l.kind {
 		case causeDependency, causeCycle:
@@ -214,10 +211,15 @@ func proves(ls []*incompat, problem *problem) bool {
 				return false
 			}
 		default:
-			if !facts[l] {
-				return false
-			}
+			need[l] = true
 		}
 	}
-	return true
+	found := 0
+	for _, f := range problem.facts {
+		if need[f] {
+			need[f] = false
+			found++
+		}
+	}
+	return found == len(need)
 }

@@ -149,7 +149,7 @@ type solver struct {
 	// termSat[p] is the satisfier of p's term in the incompatibility under analysis,
 	// when termSatKnown[p]; termSatTouched lists the components to forget.
 	termSat []int32
-	// termSatKey[p] orders termSat[p] as later does: its level, then its trail index.
+	// termSatKey[p] orders termSat[p] by level, then trail index (see termSatisfier).
 	termSatKey []int64
 	// fullWords[p] is the node's full set as one word when its domain fits in one
 	// (conflict analysis reads it for every term it carries), else 0.

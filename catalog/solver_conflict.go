@@ -76,7 +76,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		}
 		recent, recentIdx := int32(-1), -1
 		second, secondIdx := int32(-1), -1 // the next most recent satisfier
-		var recentKey, secondKey int64     // their order (see later)
+		var recentKey, secondKey int64     // their order on the trail (see termSatisfier)
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
 			sat, key := s.termSatisfier(t)
@@ -201,8 +201,8 @@ func (s *solver) addResolventTerm(out *incompat, t term, carried bool) {
 // remembered while its term stays the same: the trail does not change during an
 // analysis, and most terms are carried from one resolvent to the next.
 //
-// It also returns the satisfier's place in the order of later: its level, then its
-// trail index, as one number.
+// It also returns the satisfier's place in the order assignments were established in:
+// its level, then its trail index, as one number.
 func (s *solver) termSatisfier(t term) (int32, int64) {
 	if s.termSatKnown[t.pkg] {
 		return s.termSat[t.pkg], s.termSatKey[t.pkg]

@@ -29,10 +29,7 @@ func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error)
 		return out, nil
 	}
 	u := newUpgradeCheck(c, set)
-	pending, err := u.quick(out)
-	if err != nil {
-		return nil, err
-	}
+	pending := u.quick(out)
 	if len(pending) == 0 {
 		return out, nil
 	}
@@ -47,11 +44,7 @@ func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error)
 		if !ok {
 			continue
 		}
-		v, _, err := u.newest(i, k, true)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.Name, err)
-		}
-		if v != nil {
+		if v, _ := u.newest(i, k, true); v != nil {
 			out[in.Name] = v
 		}
 	}
@@ -61,13 +54,10 @@ func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error)
 // quick runs the checks that need no solve for every component of the set, adding the
 // upgrades found to out, and returns the components whose check needs a solve: set
 // position → index in Versions of the first candidate left to solve.
-func (u *upgradeCheck) quick(out map[string]*Version) (map[int]int, error) {
+func (u *upgradeCheck) quick(out map[string]*Version) map[int]int {
 	pending := map[int]int{}
 	for i, in := range u.set {
-		v, k, err := u.newest(i, 0, false)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.Name, err)
-		}
+		v, k := u.newest(i, 0, false)
 		if v != nil {
 			out[in.Name] = v
 		}
@@ -75,7 +65,7 @@ func (u *upgradeCheck) quick(out map[string]*Version) (map[int]int, error) {
 			pending[i] = k
 		}
 	}
-	return pending, nil
+	return pending
 }
 
 // upgradeCheck is a consistent installed set, laid out for the upgrade checks of all
@@ -142,7 +132,7 @@ func newUpgradeCheck(c *Catalog, set []Installed) *upgradeCheck {
 // newest is AvailableUpgrade for set[i], from the candidate comp.Versions[from] on.
 // Without solve, it stops at the first candidate that only a solve can answer and
 // returns its index (else -1).
-func (u *upgradeCheck) newest(i, from int, solve bool) (*Version, int, error) {
+func (u *upgradeCheck) newest(i, from int, solve bool) (*Version, int) {
 	comp, cur := u.comps[i], u.vers[i]
 	for k := from; k < len(comp.Versions); k++ { // newest first
 		v := &comp.Versions[k]
@@ -156,21 +146,21 @@ func (u *upgradeCheck) newest(i, from int, solve bool) (*Version, int, error) {
 		case fitsAsIs:
 			// The set with v in place of the installed version is a solution, and the
 			// resolver finds one whenever there is one.
-			return v, -1, nil
+			return v, -1
 		case needsDowngrade:
 			continue // no resolution can succeed: installed components are not downgraded
 		}
 		if u.upgradeGreedily(i, v) {
-			return v, -1, nil // a solution, found without the resolver
+			return v, -1 // a solution, found without the resolver
 		}
 		if !solve {
-			return nil, k, nil
+			return nil, k
 		}
 		if u.solver.resolves(i, v) {
-			return v, -1, nil
+			return v, -1
 		}
 	}
-	return nil, -1, nil
+	return nil, -1
 }
 
 func (u *upgradeCheck) acceptedByDependents(i int, v *Version) bool {

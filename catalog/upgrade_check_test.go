@@ -206,7 +206,7 @@ func TestAvailableUpgradesAgreesOnSyntheticCatalogs(t *testing.T) {
 		c, err := New("synthetic", synthComponents(uint64(seed), size, deps, capOneIn))
 		require.NoError(t, err)
 		require.NoError(t, Verify(c, set))
-		if pending, err := newUpgradeCheck(c, set).quick(map[string]*Version{}); err == nil && len(pending) > 0 {
+		if len(newUpgradeCheck(c, set).quick(map[string]*Version{})) > 0 {
 			solved++
 		}
 		want, wantErr := oneByOne(c, set)
