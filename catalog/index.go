@@ -22,6 +22,8 @@ type index struct {
 	acyclic bool
 	// fullWords[p] is nodes[p].full as one word when its domain fits in one, else 0.
 	fullWords []uint64
+	// multiPart[p]: some version of the component has parts.
+	multiPart []bool
 }
 
 type node struct {
@@ -171,7 +173,13 @@ func newIndex(comps []*Component) *index {
 		}
 	}
 	x.fullWords = make([]uint64, len(x.nodes))
+	x.multiPart = make([]bool, len(x.nodes))
 	for i := range x.nodes {
+		for _, v := range x.nodes[i].vers {
+			if len(v.Parts) > 0 {
+				x.multiPart[i] = true
+			}
+		}
 		if f := x.nodes[i].full; f.big == nil {
 			x.fullWords[i] = f.w
 		}

@@ -147,8 +147,9 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 			touched[p] = true
 		}
 	}
-	var steps []Step
-	for _, p := range r.order(sel.members(), g) {
+	members := r.order(sel.members(), g)
+	steps := make([]Step, 0, len(members))
+	for _, p := range members {
 		to := r.index.nodes[p].vers[sel[p]].Version
 		st := Step{Component: r.name(p), To: to, Reason: reasons[p]}
 		e := r.inst[p]
@@ -168,6 +169,9 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 			continue
 		}
 		steps = append(steps, st)
+	}
+	if len(steps) == 0 {
+		steps = nil // as before preallocating: a plan without steps has nil Steps
 	}
 	var gone []int32
 	for p := range r.inst {
