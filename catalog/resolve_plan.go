@@ -171,7 +171,7 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 		steps = append(steps, st)
 	}
 	if len(steps) == 0 {
-		steps = nil // as before preallocating: a plan without steps has nil Steps
+		steps = nil // a plan without steps keeps nil Steps (its JSON form is unchanged)
 	}
 	var gone []int32
 	for p := range r.inst {
