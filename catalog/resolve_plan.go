@@ -147,9 +147,8 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 			touched[p] = true
 		}
 	}
-	members := r.order(sel.members(), g)
-	steps := make([]Step, 0, len(members))
-	for _, p := range members {
+	var steps []Step
+	for _, p := range r.order(sel.members(), g) {
 		to := r.index.nodes[p].vers[sel[p]].Version
 		st := Step{Component: r.name(p), To: to, Reason: reasons[p]}
 		e := r.inst[p]
@@ -169,9 +168,6 @@ func (r *resolution) plan(sel selection, g graph) *Plan {
 			continue
 		}
 		steps = append(steps, st)
-	}
-	if len(steps) == 0 {
-		steps = nil // a plan without steps keeps nil Steps (its JSON form is unchanged)
 	}
 	var gone []int32
 	for p := range r.inst {
