@@ -3,7 +3,6 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -58,7 +57,7 @@ func (r *resolution) explain(problem *problem, inc *incompat, conflicts int) err
 	if len(loose.facts) < len(problem.facts) {
 		bottomUp := *loose
 		bottomUp.options.bottomUp = true
-		bottomUp.activate = slices.Sorted(maps.Keys(r.inst))
+		bottomUp.activate = r.installedSorted()
 		bottomUp.budget = max(looseCheckBudget, 4*conflicts)
 		if sol, err := newSolver(r.index, &bottomUp).solve(); err == nil {
 			looseSol = sol

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -67,7 +66,7 @@ func (r *resolution) hints(base *problem, ls []*incompat, looseSol []int32) []st
 	installedDeps := r.installedGraph()
 	var roots []int32
 	reached := map[int32][]bool{}
-	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+	for _, p := range r.installedSorted() {
 		if r.isRoot(p) {
 			roots = append(roots, p)
 		}
@@ -137,14 +136,14 @@ func (r *resolution) hints(base *problem, ls []*incompat, looseSol []int32) []st
 	if len(holders) > 0 {
 		try("downgrade", func(relaxed *problem) {
 			drop(relaxed, func(f *incompat) bool { return f.kind == causeInstalled })
-			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+			for _, p := range r.installedSorted() {
 				if _, pinned := r.pins[p]; !pinned && r.isRoot(p) {
 					relaxed.facts = append(relaxed.facts, present(p))
 				}
 			}
 		}, func(sol []int32) string {
 			var downs []string
-			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+			for _, p := range r.installedSorted() {
 				if e := r.inst[p]; sol[p] >= 0 && r.index.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
 					downs = append(downs, fmt.Sprintf("%s %s → %s", r.name(p), e.version, ver(sol, p)))
 				}
