@@ -7,6 +7,10 @@ import (
 	"strings"
 )
 
+// looseCheckBudget bounds the conflicts of explain's quick search for a solution
+// without dependency floors.
+const looseCheckBudget = 5000
+
 // leaves returns the external incompatibilities (facts and catalog requirements) that
 // the derivation of inc used, in a stable order.
 func leaves(inc *incompat) []*incompat {
@@ -37,16 +41,34 @@ func leaves(inc *incompat) []*incompat {
 // 2.0.0 is installed and is not downgraded". True, but what the user needs to hear is who
 // holds cnpg there, so the explanation comes from the problem without that rule for
 // dependencies when it is unsatisfiable too ("open-banking 2.0.0 requires cnpg ^2.0").
+//
+// The solver decides dependents before their dependencies, which suits a request from
+// the top. A platform whose dependencies have to be downgraded (when the rule matters)
+// is solved much faster from the bottom, with the requirements of every installed
+// component propagating from the start, so that search is tried first: a solution shows
+// that the explanation stays as it is (and is a solution of the downgrade hint's
+// relaxation too). Only when it finds none is the problem solved the usual way, whose
+// proof the explanation then uses. Without dependency floors to drop, the problem is
+// the one just solved, and so is its proof.
 func (r *resolution) explain(problem *problem, inc *incompat, conflicts int) error {
 	loose := r.withoutDependencyFloors(problem)
 	loose.budget = max(1000, 4*conflicts)
-	if _, err := newSolver(r.index, loose).solve(); err != nil {
-		if u := (*errUnsat)(nil); errors.As(err, &u) {
-			inc = u.inc
+	var looseSol []int32
+	if len(loose.facts) < len(problem.facts) {
+		bottomUp := *loose
+		bottomUp.options.bottomUp = true
+		bottomUp.activate = r.installedSorted()
+		bottomUp.budget = max(looseCheckBudget, 4*conflicts)
+		if sol, err := newSolver(r.index, &bottomUp).solve(); err == nil {
+			looseSol = sol
+		} else if _, err := newSolver(r.index, loose).solve(); err != nil {
+			if u := (*errUnsat)(nil); errors.As(err, &u) {
+				inc = u.inc
+			}
 		}
 	}
 	ls := leaves(inc)
-	hints := r.hints(problem, ls)
+	hints := r.hints(problem, ls, looseSol)
 	for _, l := range ls {
 		if l.kind == causeCycle {
 			ce := &CycleError{Request: r.describe(), Hints: hints}

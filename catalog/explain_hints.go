@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -26,7 +25,12 @@ const (
 // reports those that make it satisfiable: downgrades, uninstalling an installed
 // component (with what only it needs), dropping a pin or an optional member, a
 // pre-release.
-func (r *resolution) hints(base *problem, ls []*incompat) []string {
+//
+// A relaxation that keeps every fact the proof used is unsatisfiable by the same proof,
+// so it is not solved. looseSol, when not nil, is a solution of the problem without the
+// no-downgrade rule of installed dependencies (see explain): a solution of the
+// downgrade relaxation too, which then needs no solve of its own.
+func (r *resolution) hints(base *problem, ls []*incompat, looseSol []int32) []string {
 	var out []string
 	tried := map[string]bool{}
 	try := func(key string, relax func(*problem), describe func(sol []int32) string) {
@@ -34,11 +38,19 @@ func (r *resolution) hints(base *problem, ls []*incompat) []string {
 			return
 		}
 		tried[key] = true
-		relaxed := &problem{facts: slices.Clone(base.facts), prefer: base.prefer, first: base.first, allowPre: base.allowPre, budget: hintBudget, options: base.options}
-		relax(relaxed)
-		sol, err := newSolver(r.index, relaxed).solve()
-		if err != nil {
-			return
+		var sol []int32
+		if key == "downgrade" && looseSol != nil {
+			sol = looseSol
+		} else {
+			relaxed := &problem{facts: slices.Clone(base.facts), prefer: base.prefer, first: base.first, allowPre: base.allowPre, budget: hintBudget, options: base.options}
+			relax(relaxed)
+			if proves(ls, relaxed) {
+				return
+			}
+			var err error
+			if sol, err = newSolver(r.index, relaxed).solve(); err != nil {
+				return
+			}
 		}
 		if h := describe(sol); h != "" {
 			out = append(out, h)
@@ -52,12 +64,22 @@ func (r *resolution) hints(base *problem, ls []*incompat) []string {
 	// Installed components the proof involves, directly or as what holds a dependency.
 	var holders []int32
 	installedDeps := r.installedGraph()
+	var roots []int32
+	reached := map[int32][]bool{}
+	for _, p := range r.installedSorted() {
+		if r.isRoot(p) {
+			roots = append(roots, p)
+		}
+	}
 	for _, l := range ls {
 		if l.kind != causeInstalled && l.kind != causeMember {
 			continue
 		}
-		for _, p := range slices.Sorted(maps.Keys(r.inst)) {
-			if r.isRoot(p) && (p == l.pkg || reach(installedDeps, []int32{p})[l.pkg]) && !slices.Contains(holders, p) {
+		for _, p := range roots {
+			if p != l.pkg && reached[p] == nil {
+				reached[p] = reach(installedDeps, []int32{p})
+			}
+			if (p == l.pkg || reached[p][l.pkg]) && !slices.Contains(holders, p) {
 				holders = append(holders, p)
 			}
 		}
@@ -114,14 +136,14 @@ func (r *resolution) hints(base *problem, ls []*incompat) []string {
 	if len(holders) > 0 {
 		try("downgrade", func(relaxed *problem) {
 			drop(relaxed, func(f *incompat) bool { return f.kind == causeInstalled })
-			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+			for _, p := range r.installedSorted() {
 				if _, pinned := r.pins[p]; !pinned && r.isRoot(p) {
 					relaxed.facts = append(relaxed.facts, present(p))
 				}
 			}
 		}, func(sol []int32) string {
 			var downs []string
-			for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+			for _, p := range r.installedSorted() {
 				if e := r.inst[p]; sol[p] >= 0 && r.index.nodes[p].vers[sol[p]].v.cmp(&e.v) < 0 {
 					downs = append(downs, fmt.Sprintf("%s %s → %s", r.name(p), e.version, ver(sol, p)))
 				}
@@ -172,4 +194,31 @@ func (r *resolution) prunedWithout(p int32, installedDeps graph) map[int32]bool 
 		}
 	}
 	return gone
+}
+
+// proves reports whether the leaves ls of a proof of unsatisfiability all hold in
+// problem, which is then unsatisfiable too: catalog requirements and dependency cycles
+// hold in every problem, facts when problem has them, and the rule against a
+// pre-release when problem does not allow the versions it excludes.
+func proves(ls []*incompat, problem *problem) bool {
+	need := map[*incompat]bool{} // the facts among ls
+	for _, l := range ls {
+		switch l.kind {
+		case causeDependency, causeCycle:
+		case causePrerelease:
+			if !problem.allowPre[l.pkg].disjoint(l.terms[0].set) {
+				return false
+			}
+		default:
+			need[l] = true
+		}
+	}
+	found := 0
+	for _, f := range problem.facts {
+		if need[f] {
+			need[f] = false
+			found++
+		}
+	}
+	return found == len(need)
 }

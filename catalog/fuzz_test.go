@@ -447,10 +447,15 @@ func TestResolveAgainstBruteForce(t *testing.T) {
 		n = 300
 	}
 	t.Parallel()
-	// Backtracking always chronologically, by default, and never.
-	for _, chrono := range []int32{0, defaultSolverOptions.chronoDistance, 1 << 30} {
-		options := solverOptions{chronoDistance: chrono}
-		t.Run(fmt.Sprintf("chrono%d", chrono), func(t *testing.T) {
+	// Backtracking always chronologically, by default, and never; and the search
+	// explanations try first: bottom-up, installed requirements active from the start.
+	for _, options := range []solverOptions{{chronoDistance: 0}, defaultSolverOptions, {chronoDistance: 1 << 30},
+		{chronoDistance: defaultSolverOptions.chronoDistance, bottomUp: true, activateInstalled: true}} {
+		name := fmt.Sprintf("chrono%d", options.chronoDistance)
+		if options.bottomUp {
+			name += "-bottom-up"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			for seed := range n {
 				r := rand.New(rand.NewPCG(uint64(seed), 7))
@@ -474,7 +479,7 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s.seed, s.n, s.vers, s.degree)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64, n, vers, degree uint8) {
-		options := solverOptions{chronoDistance: int32(seed % 3)} // exercise chronological backtracking hard
+		options := solverOptions{chronoDistance: int32(seed % 3), bottomUp: seed%2 == 1, activateInstalled: seed%4 >= 2} // exercise chronological backtracking hard
 		r := rand.New(rand.NewPCG(seed, uint64(n)<<16|uint64(vers)<<8|uint64(degree)))
 		c, err := genCatalog(r, 1+int(n%8), 1+int(vers%5), int(degree%5))
 		if err != nil {

@@ -20,6 +20,10 @@ type index struct {
 	// acyclic: no requirement of any version leads back to its component, so the solver
 	// need not look for cycles.
 	acyclic bool
+	// fullWords[p] is nodes[p].full as one word when its domain fits in one, else 0.
+	fullWords []uint64
+	// multiPart[p]: some version of the component has parts.
+	multiPart []bool
 }
 
 type node struct {
@@ -42,6 +46,12 @@ type node struct {
 	// requirement of this one, -1 when it is this component's own: propagation skips the
 	// requirements of components that are not active without reading the incidence.
 	dependents []int32
+	// others[i] is incidences[i].other, and otherWords[i] incidences[i].otherSet as one
+	// word when every other component's domain fits in one (othersFit): propagation
+	// reads the incidence itself only when it derives something.
+	others     []int32
+	otherWords []uint64
+	othersFit  bool
 }
 
 // incidence is one requirement incompatibility {from ∈ fromSet, to ∉ match} seen from one
@@ -140,10 +150,18 @@ func newIndex(comps []*Component) *index {
 	for i := range x.nodes {
 		node := &x.nodes[i]
 		node.dependents = make([]int32, len(node.incidences))
+		node.others = make([]int32, len(node.incidences))
+		node.otherWords = make([]uint64, len(node.incidences))
+		node.othersFit = true
 		for j, e := range node.incidences {
 			node.dependents[j] = -1
 			if !e.outgoing {
 				node.dependents[j] = e.from
+			}
+			node.others[j] = e.other
+			node.otherWords[j] = e.otherSet.w
+			if e.otherSet.big != nil {
+				node.othersFit = false
 			}
 		}
 		if node.n+1 > 64 {
@@ -152,6 +170,18 @@ func newIndex(comps []*Component) *index {
 		node.ownWords = make([]uint64, len(node.incidences))
 		for j, e := range node.incidences {
 			node.ownWords[j] = e.own.w
+		}
+	}
+	x.fullWords = make([]uint64, len(x.nodes))
+	x.multiPart = make([]bool, len(x.nodes))
+	for i := range x.nodes {
+		for _, v := range x.nodes[i].vers {
+			if len(v.Parts) > 0 {
+				x.multiPart[i] = true
+			}
+		}
+		if f := x.nodes[i].full; f.big == nil {
+			x.fullWords[i] = f.w
 		}
 	}
 	x.rank, x.acyclic = x.topoRank()

@@ -326,8 +326,8 @@ func nameParts(c *Catalog, p *Plan) {
 	for i := range p.Steps {
 		st := &p.Steps[i]
 		comp, ok := c.Component(st.Component)
-		if !ok {
-			continue
+		if !ok || !c.index.multiPart[c.index.byName[st.Component]] {
+			continue // single-part versions have no part names
 		}
 		ver := st.To
 		if ver == "" {

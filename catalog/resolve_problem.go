@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 )
 
@@ -35,19 +34,24 @@ func (r *resolution) lower(p int32, v *ver) vset {
 // encode builds the solver problem.
 func (r *resolution) encode() *problem {
 	problem := &problem{prefer: map[int32]int{}, first: map[int32]bool{}, allowPre: map[int32]vset{}, options: r.options}
-	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+	for _, p := range r.installedSorted() {
 		e := r.inst[p]
 		node := &r.index.nodes[p]
 		if e.vi >= 0 && !r.targets[p] {
 			problem.prefer[p] = e.vi
 		}
-		if e.vi >= 0 && node.vers[e.vi].prer {
+		if e.vi >= 0 && e.prer {
 			problem.allowPre[p] = problem.allowPre[p].with(e.vi)
 		}
 		if _, pinned := r.pins[p]; pinned {
 			continue
 		}
-		set := r.lower(p, &e.v)
+		var set vset
+		if e.vi >= 0 { // versions are ascending and distinct
+			set = rangeSet(e.vi)
+		} else {
+			set = r.lower(p, &e.v)
+		}
 		if r.isRoot(p) {
 			set = set.or(node.absent)
 		}
@@ -56,12 +60,12 @@ func (r *resolution) encode() *problem {
 		}
 	}
 	// An installed optional member stays as long as a platform that offers it does.
-	for _, q := range slices.Sorted(maps.Keys(r.inst)) {
+	for _, q := range r.installedSorted() {
 		e := r.inst[q]
 		if e.vi < 0 {
 			continue
 		}
-		for _, o := range r.index.nodes[q].vers[e.vi].Optional {
+		for _, o := range e.optional {
 			m := r.index.byName[o.Name]
 			if r.inst[m] != nil && !r.isRoot(m) {
 				problem.facts = append(problem.facts, &incompat{terms: []term{{q, r.offers(q, m)}, {m, r.index.nodes[m].absent}},
@@ -101,6 +105,9 @@ func (r *resolution) encode() *problem {
 		}
 	}
 	slices.SortStableFunc(problem.facts, func(a, b *incompat) int { return cmp.Compare(a.pkg, b.pkg) })
+	if r.options.activateInstalled {
+		problem.activate = r.installedSorted()
+	}
 	return problem
 }
 

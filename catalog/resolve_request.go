@@ -17,16 +17,18 @@ type resolution struct {
 	req       Request
 	installed []Installed
 	inst      map[int32]*instEntry // known components that are installed
-	unknown   map[string]bool      // installed names the catalog does not have
-	names     []int32              // request names, deduplicated, in order
-	with      []int32
-	pins      map[int32]int // version index
-	targets   map[int32]bool
-	stats     solveStats
-	named     []bool // by component: in names
-	withed    []bool // by component: in with
-	closures  map[int32][]bool
-	options   solverOptions
+	// instSorted is inst's keys in order, once computed (installedSorted).
+	instSorted []int32
+	unknown    map[string]bool // installed names the catalog does not have
+	names      []int32         // request names, deduplicated, in order
+	with       []int32
+	pins       map[int32]int // version index
+	targets    map[int32]bool
+	stats      solveStats
+	named      []bool // by component: in names
+	withed     []bool // by component: in with
+	closures   map[int32][]bool
+	options    solverOptions
 }
 
 type instEntry struct {
@@ -37,11 +39,15 @@ type instEntry struct {
 	explicit bool
 	reason   string
 	version  string
+	// prer and optional are those of the installed version (vi >= 0), read while it is
+	// at hand.
+	prer     bool
+	optional []Optional
 }
 
 func newResolution(c *Catalog, installed []Installed, req Request) (*resolution, error) {
 	r := &resolution{c: c, index: c.index, req: req, installed: installed,
-		inst: map[int32]*instEntry{}, unknown: map[string]bool{}, pins: map[int32]int{}, targets: map[int32]bool{}}
+		inst: make(map[int32]*instEntry, len(installed)), unknown: map[string]bool{}, pins: map[int32]int{}, targets: map[int32]bool{}}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	switch req.Kind {
@@ -54,14 +60,19 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		named[n] = true
 	}
 	// The installed set.
-	seen := map[string]bool{}
+	seen := make([]bool, len(r.index.nodes)) // by component
+	seenUnknown := map[string]bool{}
 	for i, in := range installed {
-		if seen[in.Name] {
+		p, ok := r.index.byName[in.Name]
+		if ok && seen[p] || !ok && seenUnknown[in.Name] {
 			bad("%s is listed twice in the installed components", in.Name)
 			continue
 		}
-		seen[in.Name] = true
-		p, ok := r.index.byName[in.Name]
+		if ok {
+			seen[p] = true
+		} else {
+			seenUnknown[in.Name] = true
+		}
 		if !ok {
 			if req.Kind == Uninstall && named[in.Name] {
 				r.unknown[in.Name] = true
@@ -76,9 +87,12 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 			continue
 		}
 		e := &instEntry{pkg: p, pos: i, vi: -1, v: v, explicit: in.Explicit(), reason: in.Reason, version: in.Version}
-		for j, cv := range r.index.nodes[p].vers {
-			if cv.v.cmp(&v) == 0 {
-				e.vi = j
+		vers := r.index.nodes[p].vers
+		for j := len(vers) - 1; j >= 0; j-- { // newest first: what is installed, mostly
+			if cv := vers[j]; cv.Version == in.Version || cv.v.cmp(&v) == 0 {
+				e.vi = j // validation leaves no two versions that compare equal
+				e.prer, e.optional = cv.prer, cv.Optional
+				break
 			}
 		}
 		r.inst[p] = e
@@ -216,7 +230,7 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 		r.pins[p] = vi
 	}
 	// Installed versions the catalog does not have can only be upgraded away from.
-	for _, p := range slices.Sorted(maps.Keys(r.inst)) {
+	for _, p := range r.installedSorted() {
 		e := r.inst[p]
 		if e.vi >= 0 || req.Kind == Uninstall && slices.Contains(r.names, p) {
 			continue
@@ -233,6 +247,14 @@ func newResolution(c *Catalog, installed []Installed, req Request) (*resolution,
 }
 
 func (r *resolution) name(p int32) string { return r.index.nodes[p].comp.Name }
+
+// installedSorted returns the installed components in index order (do not modify).
+func (r *resolution) installedSorted() []int32 {
+	if r.instSorted == nil {
+		r.instSorted = slices.Sorted(maps.Keys(r.inst))
+	}
+	return r.instSorted
+}
 
 func (r *resolution) nameList(ps []int32) string {
 	names := make([]string, len(ps))

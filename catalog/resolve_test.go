@@ -3,6 +3,8 @@ package catalog
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -469,4 +471,45 @@ func TestDowngradeHintIsBounded(t *testing.T) {
 	require.NotEmpty(t, hint, "hints: %q", ce.Hints)
 	assert.Regexp(t, `, and \d+ more \(pin those versions`, hint)
 	assert.Equal(t, maxHintDowngrades, strings.Count(hint, " → "), hint)
+}
+
+// TestProvesIsSound: a relaxation that proves says keeps every fact of a proof must be
+// unsatisfiable, on random unsatisfiable problems with random facts dropped; and the
+// relaxations that drop a fact the proof used are not all claimed proven.
+func TestProvesIsSound(t *testing.T) {
+	t.Parallel()
+	checked, refused := 0, 0
+	for seed := range 2000 {
+		r := rand.New(rand.NewPCG(uint64(seed), 29))
+		c, err := genCatalog(r, 2+r.IntN(5), 4, 2+r.IntN(2))
+		require.NoError(t, err)
+		installed, req := genScenario(r, c)
+		if req.Kind == Uninstall {
+			continue
+		}
+		res, err := newResolution(c, installed, req)
+		if err != nil {
+			continue
+		}
+		problem := res.encode()
+		_, err = newSolver(res.index, problem).solve()
+		u := (*errUnsat)(nil)
+		if !errors.As(err, &u) {
+			continue
+		}
+		ls := leaves(u.inc)
+		for range 4 {
+			relaxed := *problem
+			relaxed.facts = slices.DeleteFunc(slices.Clone(problem.facts), func(*incompat) bool { return r.IntN(3) == 0 })
+			if !proves(ls, &relaxed) {
+				refused++
+				continue
+			}
+			checked++
+			_, err := newSolver(res.index, &relaxed).solve()
+			require.ErrorAs(t, err, &u, "seed %d: proves holds for a satisfiable relaxation", seed)
+		}
+	}
+	assert.Greater(t, checked, 100)
+	assert.Greater(t, refused, 100)
 }

@@ -85,6 +85,9 @@ type problem struct {
 	first    map[int32]bool // decided before everything else
 	allowPre map[int32]vset // pre-release versions that may be decided (pinned, installed)
 	budget   int            // maximum number of conflicts; 0 is unlimited
+	// activate are components whose requirements take part in propagation from the
+	// start, before they must be installed (installed components usually stay).
+	activate []int32
 	options  solverOptions
 }
 
@@ -145,7 +148,12 @@ type solver struct {
 	resolvents [2]incompat
 	// termSat[p] is the satisfier of p's term in the incompatibility under analysis,
 	// when termSatKnown[p]; termSatTouched lists the components to forget.
-	termSat        []int32
+	termSat []int32
+	// termSatKey[p] orders termSat[p] by level, then trail index (see termSatisfier).
+	termSatKey []int64
+	// fullWords[p] is the node's full set as one word when its domain fits in one
+	// (conflict analysis reads it for every term it carries), else 0.
+	fullWords      []uint64
 	termSatKnown   []bool
 	termSatTouched []int32
 	sources        []*incompat
@@ -165,6 +173,11 @@ type solverOptions struct {
 	// chronoDistance is the backjump distance, in decision levels, beyond which the
 	// solver backtracks chronologically: 0 always does, a huge value never does.
 	chronoDistance int32
+	// bottomUp decides dependencies before the components that depend on them.
+	bottomUp bool
+	// activateInstalled: the requirements of installed components take part in
+	// propagation from the start (see problem.activate).
+	activateInstalled bool
 }
 
 // defaultSolverOptions are what Resolve uses.
@@ -189,6 +202,8 @@ func newSolver(index *index, problem *problem) *solver {
 		fresh:        make([]bool, n),
 		termSlot:     make([]int32, n),
 		termSat:      make([]int32, n),
+		termSatKey:   make([]int64, n),
+		fullWords:    index.fullWords,
 		termSatKnown: make([]bool, n),
 	}
 	for i := range s.decided {
@@ -199,6 +214,9 @@ func newSolver(index *index, problem *problem) *solver {
 	// by rank.
 	place := make([]int32, n)
 	for p, r := range index.rank {
+		if problem.options.bottomUp {
+			r = int32(n) - 1 - r
+		}
 		place[p] = r + int32(n)
 	}
 	for p := range problem.first {
@@ -213,9 +231,20 @@ func (s *solver) solve() ([]int32, error) {
 	for _, f := range s.problem.facts {
 		s.addIncompatWatchingRecent(f)
 	}
+	for _, p := range s.problem.activate {
+		s.active[p] = true
+		s.fresh[p] = true
+	}
 	for _, f := range s.problem.facts {
 		for _, t := range f.terms {
 			if err := s.propagate(t.pkg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range s.problem.activate {
+		if s.fresh[p] {
+			if err := s.propagate(p); err != nil {
 				return nil, err
 			}
 		}

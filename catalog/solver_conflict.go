@@ -76,22 +76,23 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 		}
 		recent, recentIdx := int32(-1), -1
 		second, secondIdx := int32(-1), -1 // the next most recent satisfier
+		var recentKey, secondKey int64     // their order on the trail (see termSatisfier)
 		prevLevel := int32(0)
 		for i, t := range inc.terms {
-			sat := s.termSatisfier(t)
+			sat, key := s.termSatisfier(t)
 			if sat < 0 {
 				return nil, fmt.Errorf("internal error: term of %s is not satisfied", s.index.nodes[t.pkg].comp.Name)
 			}
-			if recent < 0 || s.later(sat, recent) {
+			if recent < 0 || key > recentKey {
 				if recent >= 0 {
-					prevLevel = max(prevLevel, s.assigns[recent].level)
+					prevLevel = max(prevLevel, int32(recentKey>>32))
 				}
-				second, secondIdx = recent, recentIdx
-				recent, recentIdx = sat, i
+				second, secondIdx, secondKey = recent, recentIdx, recentKey
+				recent, recentIdx, recentKey = sat, i, key
 			} else {
-				prevLevel = max(prevLevel, s.assigns[sat].level)
-				if second < 0 || s.later(sat, second) {
-					second, secondIdx = sat, i
+				prevLevel = max(prevLevel, int32(key>>32))
+				if second < 0 || key > secondKey {
+					second, secondIdx, secondKey = sat, i, key
 				}
 			}
 		}
@@ -168,7 +169,11 @@ func (s *solver) resolve(inc *incompat, i int, cause *incompat) *incompat {
 	// Terms that cover a whole domain always hold; drop them.
 	kept := out.terms[:0]
 	for _, t := range out.terms {
-		if !s.index.nodes[t.pkg].full.subsetOf(t.set) {
+		if fw := s.fullWords[t.pkg]; fw != 0 && t.set.big == nil {
+			if fw&^t.set.w != 0 {
+				kept = append(kept, t)
+			}
+		} else if !s.index.nodes[t.pkg].full.subsetOf(t.set) {
 			kept = append(kept, t)
 		}
 	}
@@ -195,15 +200,23 @@ func (s *solver) addResolventTerm(out *incompat, t term, carried bool) {
 // termSatisfier is satisfier for a term of the incompatibility under analysis,
 // remembered while its term stays the same: the trail does not change during an
 // analysis, and most terms are carried from one resolvent to the next.
-func (s *solver) termSatisfier(t term) int32 {
+//
+// It also returns the satisfier's place in the order assignments were established in:
+// its level, then its trail index, as one number.
+func (s *solver) termSatisfier(t term) (int32, int64) {
 	if s.termSatKnown[t.pkg] {
-		return s.termSat[t.pkg]
+		return s.termSat[t.pkg], s.termSatKey[t.pkg]
 	}
 	sat := s.satisfier(t.pkg, t.set)
+	var key int64
+	if sat >= 0 {
+		key = int64(s.assigns[sat].level)<<32 | int64(sat)
+	}
 	s.termSat[t.pkg] = sat
+	s.termSatKey[t.pkg] = key
 	s.termSatKnown[t.pkg] = true
 	s.termSatTouched = append(s.termSatTouched, t.pkg)
-	return sat
+	return sat, key
 }
 
 func (s *solver) forgetTermSatisfiers() {

@@ -147,15 +147,6 @@ func (s *solver) assignmentsOf(p int32) []int32 {
 	return buf
 }
 
-// later orders trail assignments by level, then position: the order in which they
-// were established.
-func (s *solver) later(a, b int32) bool {
-	if la, lb := s.assigns[a].level, s.assigns[b].level; la != lb {
-		return la > lb
-	}
-	return a > b
-}
-
 // backjump undoes every assignment above level; assignments at or below it that sit
 // later on the trail (chronological backtracking leaves some) are kept and their
 // components queued for propagation again.

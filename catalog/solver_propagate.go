@@ -114,28 +114,45 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 	if allowedQ.big != nil {
 		words = nil
 	}
-	dependents := node.dependents
+	dependents, others, otherWords := node.dependents, node.others, node.otherWords
+	othersFit := node.othersFit
 	for i := range incidences {
-		d := dependents[i]
-		if d >= 0 && !s.active[d] {
-			continue // another component's requirement, and that component is not active
-		}
 		var holds bool // q's term holds
 		if words != nil {
+			// Tested first: it reads the arrays in order, and mostly rules the
+			// incidence out.
 			holds = allowedQ.w&^words[i] == 0
 			if !holds && !fresh {
 				continue
 			}
 		}
-		e := &incidences[i]
+		d := dependents[i]
+		if d >= 0 && !s.active[d] {
+			continue // another component's requirement, and that component is not active
+		}
 		if words == nil {
-			holds = allowedQ.subsetOf(e.own)
+			holds = allowedQ.subsetOf(incidences[i].own)
 		}
 		if holds {
-			if !s.active[e.from] {
+			// The requirement is q's own (d < 0) or an active component's (d, checked
+			// above): it takes part when that component is active.
+			if d < 0 && !s.active[q] {
 				continue
 			}
-			allowedOther := s.allowed(e.other)
+			allowedOther := s.allowed(others[i])
+			if othersFit && allowedOther.big == nil {
+				ow := otherWords[i]
+				if allowedOther.w&^ow == 0 {
+					return s.conflictFound(incidences[i].inc)
+				}
+				if allowedOther.w&ow != 0 {
+					e := &incidences[i]
+					s.deriveFromPair(term{e.other, e.otherSet}, e.inc, q, e.own)
+					s.queueChanged(e.other)
+				}
+				continue
+			}
+			e := &incidences[i]
 			if allowedOther.subsetOf(e.otherSet) {
 				return s.conflictFound(e.inc)
 			}
@@ -145,7 +162,26 @@ func (s *solver) propagateRequirements(q int32) (propagation, error) {
 			}
 			continue
 		}
-		if fresh && e.outgoing && s.allowed(e.other).subsetOf(e.otherSet) && !allowedQ.disjoint(e.own) {
+		if !fresh || d >= 0 { // d < 0: q's own requirement (outgoing)
+			continue
+		}
+		allowedOther := s.allowed(others[i])
+		var otherHolds, meets bool
+		if othersFit && allowedOther.big == nil {
+			otherHolds = allowedOther.w&^otherWords[i] == 0
+		} else {
+			otherHolds = allowedOther.subsetOf(incidences[i].otherSet)
+		}
+		if !otherHolds {
+			continue
+		}
+		if words != nil {
+			meets = allowedQ.w&words[i] != 0
+		} else {
+			meets = !allowedQ.disjoint(incidences[i].own)
+		}
+		if meets {
+			e := &incidences[i]
 			s.derive(term{q, e.own}, e.inc)
 			s.fresh[q] = true // q changed: start over on it, still in full
 			s.queueChanged(q)

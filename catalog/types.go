@@ -283,6 +283,13 @@ type Optional struct {
 // Version returns the version v of the component, compared by semantic-version
 // precedence ("v1.2.3" and "1.2.3+build" find "1.2.3").
 func (c *Component) Version(v string) (*Version, bool) {
+	// The version as the catalog writes it (the common case): validation leaves no two
+	// versions that compare equal, so it is the one.
+	for i := range c.Versions {
+		if c.Versions[i].Version == v {
+			return &c.Versions[i], true
+		}
+	}
 	pv, err := parseVersion(v)
 	if err != nil {
 		return nil, false

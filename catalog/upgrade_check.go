@@ -1,17 +1,18 @@
 package catalog
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // AvailableUpgrades returns, for every component of set, what AvailableUpgrade returns
 // for it (components that are up to date are left out), computed together: the set is
 // checked once, and a candidate version whose requirements the set already meets, and
-// that closes no dependency cycle, is known to resolve without a resolution. Only the
-// candidates that need other components installed or upgraded are resolved one by
-// one, and candidates that would need an installed component downgraded are skipped
-// without one. An error names the first component of set whose check fails.
+// that closes no dependency cycle, is known to resolve without a resolution, as is one
+// whose missing requirements a greedy walk finds without downgrading anything.
+// Candidates that would need an installed component downgraded are skipped. What is
+// left is answered by solves of one shared problem (upgrade_solve.go): a few joint
+// solves first, each of whose solutions shows for every component at once a version it
+// can be upgraded to, and a solve per candidate only where none of the solutions found
+// so far shows the candidate. An error names the first component of set whose check
+// fails.
 func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error) {
 	out := make(map[string]*Version, len(set))
 	if Verify(c, set) != nil {
@@ -28,16 +29,43 @@ func AvailableUpgrades(c *Catalog, set []Installed) (map[string]*Version, error)
 		return out, nil
 	}
 	u := newUpgradeCheck(c, set)
+	pending := u.quick(out)
+	if len(pending) == 0 {
+		return out, nil
+	}
+	s, err := newUpgradeSolver(u)
+	if err != nil {
+		return nil, err
+	}
+	u.solver = s
+	s.solveJoint(pending)
 	for i, in := range set {
-		v, err := u.newest(i)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.Name, err)
+		k, ok := pending[i]
+		if !ok {
+			continue
 		}
-		if v != nil {
+		if v, _ := u.newest(i, k, true); v != nil {
 			out[in.Name] = v
 		}
 	}
 	return out, nil
+}
+
+// quick runs the checks that need no solve for every component of the set, adding the
+// upgrades found to out, and returns the components whose check needs a solve: set
+// position → index in Versions of the first candidate left to solve.
+func (u *upgradeCheck) quick(out map[string]*Version) map[int]int {
+	pending := map[int]int{}
+	for i, in := range u.set {
+		v, k := u.newest(i, 0, false)
+		if v != nil {
+			out[in.Name] = v
+		}
+		if k >= 0 {
+			pending[i] = k
+		}
+	}
+	return pending
 }
 
 // upgradeCheck is a consistent installed set, laid out for the upgrade checks of all
@@ -58,6 +86,8 @@ type upgradeCheck struct {
 	// on lists, by component name, the constraints the installed versions of set state
 	// on it (requirements and optional members), with the position that states them.
 	on map[string][]stated
+	// solver answers the candidates the quick checks cannot, created on first use.
+	solver *upgradeSolver
 }
 
 type stated struct {
@@ -99,10 +129,12 @@ func newUpgradeCheck(c *Catalog, set []Installed) *upgradeCheck {
 	return u
 }
 
-// newest is AvailableUpgrade for set[i].
-func (u *upgradeCheck) newest(i int) (*Version, error) {
+// newest is AvailableUpgrade for set[i], from the candidate comp.Versions[from] on.
+// Without solve, it stops at the first candidate that only a solve can answer and
+// returns its index (else -1).
+func (u *upgradeCheck) newest(i, from int, solve bool) (*Version, int) {
 	comp, cur := u.comps[i], u.vers[i]
-	for k := range comp.Versions { // newest first
+	for k := from; k < len(comp.Versions); k++ { // newest first
 		v := &comp.Versions[k]
 		if v.prer || v.v.cmp(&cur.v) <= 0 {
 			continue
@@ -114,22 +146,21 @@ func (u *upgradeCheck) newest(i int) (*Version, error) {
 		case fitsAsIs:
 			// The set with v in place of the installed version is a solution, and the
 			// resolver finds one whenever there is one.
-			return v, nil
+			return v, -1
 		case needsDowngrade:
 			continue // no resolution can succeed: installed components are not downgraded
 		}
 		if u.upgradeGreedily(i, v) {
-			return v, nil // a solution, found without the resolver
+			return v, -1 // a solution, found without the resolver
 		}
-		_, err := Resolve(u.c, u.set, Request{Kind: Upgrade, Names: []string{comp.Name}, Versions: map[string]string{comp.Name: v.Version}})
-		if err == nil {
-			return v, nil
+		if !solve {
+			return nil, k
 		}
-		if ie := (*InputError)(nil); errors.As(err, &ie) {
-			return nil, err
+		if u.solver.resolves(i, v) {
+			return v, -1
 		}
 	}
-	return nil, nil
+	return nil, -1
 }
 
 func (u *upgradeCheck) acceptedByDependents(i int, v *Version) bool {

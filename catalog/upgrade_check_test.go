@@ -170,3 +170,50 @@ func BenchmarkAvailableUpgrades(b *testing.B) {
 		})
 	}
 }
+
+// TestAvailableUpgradesAgreesOnSyntheticCatalogs holds the solves AvailableUpgrades
+// shares between components to the answer of one resolution per candidate, on random
+// synthetic catalogs shaped like the benchmark's (synthComponents, with version caps
+// from rare to frequent): the platform is installed from the catalog without its
+// newest versions (a random number of them), then checked against the full one.
+func TestAvailableUpgradesAgreesOnSyntheticCatalogs(t *testing.T) {
+	t.Parallel()
+	n := 60
+	if testing.Short() {
+		n = 12
+	}
+	solved := 0
+	for seed := range n {
+		r := rand.New(rand.NewPCG(uint64(seed), 23))
+		size, deps := 15+r.IntN(50), 1+r.IntN(5)
+		capOneIn := []int{2, 3, 4, synthCapOneIn}[r.IntN(4)]
+		old := synthComponents(uint64(seed), size, deps, capOneIn)
+		cut := 5 + r.IntN(len(synthVersions)-5)
+		for _, comp := range old {
+			comp.Versions = comp.Versions[:cut]
+		}
+		oldCat, err := New("synthetic-old", old)
+		require.NoError(t, err)
+		var names []string
+		for range 1 + r.IntN(4) {
+			names = append(names, fmt.Sprintf("c%05d", r.IntN(size)))
+		}
+		p, err := Resolve(oldCat, nil, Request{Kind: Install, Names: names})
+		if err != nil {
+			continue // the truncated catalog may have no solution
+		}
+		set := p.Apply(nil)
+		c, err := New("synthetic", synthComponents(uint64(seed), size, deps, capOneIn))
+		require.NoError(t, err)
+		require.NoError(t, Verify(c, set))
+		if len(newUpgradeCheck(c, set).quick(map[string]*Version{})) > 0 {
+			solved++
+		}
+		want, wantErr := oneByOne(c, set)
+		require.NoError(t, wantErr)
+		got, err := AvailableUpgrades(c, set)
+		require.NoError(t, err, "seed %d", seed)
+		require.Equal(t, versionsOf(want), versionsOf(got), "seed %d, set %v", seed, set)
+	}
+	assert.Greater(t, solved, n/3, "most platforms should need solves beyond the quick checks")
+}
