@@ -17,7 +17,11 @@ import (
 const (
 	// RegionUnreachableReason: the operator could not reach the region's API server.
 	RegionUnreachableReason = "RegionUnreachable"
-	// WaitingForStandbyReason: the primary's upgrade waits for the standby.
+	// WaitingForStandbyReason: the primary region's upgrade waits for the standby. It is the
+	// primary's own readiness (its status.regions[] message says why), never the Component's
+	// Ready reason: the standby leads and is not Ready while the primary waits, so the
+	// Component's reason is the standby's (Progressing, UpgradeScheduled, UpgradeRolledBack,
+	// RegionUnreachable).
 	WaitingForStandbyReason = "WaitingForStandby"
 )
 
