@@ -13,7 +13,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,8 +78,9 @@ func removedRegions(cfg *Config, previous *Outputs) []string {
 
 // detachRegions removes regions from the Platform before Terraform destroys their clusters:
 // spec.regions without them (the operator stops delivering there and drops their
-// releases) and their credential Secrets. Only those regions are touched. A Platform that
-// does not exist (yet) is left alone.
+// releases) and, once those releases are gone (awaitReleasesGone), their credential
+// Secrets. Only those regions are touched. A Platform that does not exist (yet) is left
+// alone.
 func (k *Kubernetes) detachRegions(ctx context.Context, w io.Writer, cfg *Config, previous *Outputs, removed []string) error {
 	primary := previous.Primary()
 	if primary == nil || slices.Contains(removed, primary.Region) {
@@ -111,6 +115,7 @@ func (k *Kubernetes) detachRegions(ctx context.Context, w io.Writer, cfg *Config
 		fmt.Fprintf(w, "==> removed region %v from Platform %s/%s\n", removed, p.Namespace, p.Name)
 	}
 	for _, name := range secrets {
+		k.awaitReleasesGone(ctx, w, c, p.Namespace, name)
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: name}}
 		if err := c.Delete(ctx, s); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("delete Secret %s/%s: %w", p.Namespace, name, err)
@@ -118,6 +123,51 @@ func (k *Kubernetes) detachRegions(ctx context.Context, w io.Writer, cfg *Config
 		fmt.Fprintf(w, "==> deleted Secret %s/%s\n", p.Namespace, name)
 	}
 	return nil
+}
+
+// awaitReleasesGone waits (at most WaitTimeout) until no HelmRelease in namespace uses the
+// kubeconfig Secret secret any more. The operator deletes a removed region's HelmReleases;
+// helm-controller uninstalls each from the region's cluster through that Secret before
+// the HelmRelease goes, and skips the uninstall when the Secret is gone already, leaving
+// the workloads in a cluster that is not destroyed (provider existing). Without an
+// operator to delete them (or when the wait ends) it says so and returns: the Secret is
+// deleted anyway.
+func (k *Kubernetes) awaitReleasesGone(ctx context.Context, w io.Writer, c client.Client, namespace, secret string) {
+	using := func(ctx context.Context) ([]string, error) {
+		list := &unstructured.UnstructuredList{}
+		list.SetAPIVersion("helm.toolkit.fluxcd.io/v2")
+		list.SetKind("HelmReleaseList")
+		if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
+			if meta.IsNoMatchError(err) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		var names []string
+		for _, hr := range list.Items {
+			if ref, _, _ := unstructured.NestedString(hr.Object, "spec", "kubeConfig", "secretRef", "name"); ref == secret {
+				names = append(names, hr.GetName())
+			}
+		}
+		return names, nil
+	}
+	names, err := using(ctx)
+	if err != nil || len(names) == 0 {
+		return
+	}
+	timeout := k.WaitTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	fmt.Fprintf(w, "==> waiting up to %s for the operator to delete %d releases that use Secret %s/%s (helm-controller uninstalls them through it)\n",
+		timeout, len(names), namespace, secret)
+	err = wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		names, err = using(ctx)
+		return err == nil && len(names) == 0, nil
+	})
+	if err != nil {
+		fmt.Fprintf(w, "==> releases %v still use Secret %s/%s; deleting it anyway (their workloads may stay in that region's cluster)\n", names, namespace, secret)
+	}
 }
 
 // standbyCredentials makes sure the primary holds a kubeconfig Secret for every standby

@@ -77,3 +77,52 @@ func TestReleaseDependenciesIn(t *testing.T) {
 	assert.Equal(t, []string{"kserve-main", "new", "pg", "portal"}, ReleaseDependenciesIn(app, "fsn1", get))
 	assert.Equal(t, ReleaseDependenciesIn(app, "fsn1", get), ReleaseDependencies(app, get))
 }
+
+// TestDesiredRegionReleases: on two regions each region has its own chain of a multi-part
+// component's releases — the standby's named <release>-<region>, with the region label,
+// spec.kubeConfig (key defaulted) and the part's Helm release name, waiting for the
+// dependency's release in the same region — and a one-region component the releases of
+// DesiredReleases.
+func TestDesiredRegionReleases(t *testing.T) {
+	both := []openovav1alpha1.ComponentRegion{
+		{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig"}}},
+		{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
+	}
+	comps := map[string]*openovav1alpha1.Component{
+		"pg": component("pg", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both}),
+	}
+	get := func(name string) *openovav1alpha1.Component { return comps[name] }
+	app := component("app", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Regions: both, Dependencies: []string{"pg"},
+		Parts: []openovav1alpha1.ComponentPart{
+			{Name: "crd", Kind: openovav1alpha1.PartChart, Release: "app-crd", Chart: &openovav1alpha1.ChartRef{Name: "crd", Version: "1.0.0"}},
+			{Name: "main", Kind: openovav1alpha1.PartChart, Release: "app", Chart: &openovav1alpha1.ChartRef{Name: "main", Version: "2.0.0"}},
+		}})
+	releases, err := DesiredRegionReleases(app, get)
+	require.NoError(t, err)
+	type row struct{ name, helm, region, dependsOn, secret string }
+	var got []row
+	for _, hr := range releases {
+		r := row{name: hr.Name, helm: hr.Spec.ReleaseName, region: hr.Labels[RegionLabel]}
+		for _, d := range hr.Spec.DependsOn {
+			r.dependsOn += d.Name
+		}
+		if hr.Spec.KubeConfig != nil {
+			r.secret = hr.Spec.KubeConfig.SecretRef.Name + "/" + hr.Spec.KubeConfig.SecretRef.Key
+		}
+		got = append(got, r)
+	}
+	assert.Equal(t, []row{
+		{"app-crd-hel1", "app-crd", "hel1", "pg-hel1", "acme-hel1-kubeconfig/value"},
+		{"app-hel1", "app", "hel1", "app-crd-hel1", "acme-hel1-kubeconfig/value"},
+		{"app-crd", "app-crd", "fsn1", "pg", ""},
+		{"app", "app", "fsn1", "app-crd", ""},
+	}, got)
+
+	one := component("one", openovav1alpha1.ComponentSpec{Delivery: openovav1alpha1.DeliveryHelm, Chart: &openovav1alpha1.ChartRef{Name: "one"}})
+	regional, err := DesiredRegionReleases(one, get)
+	require.NoError(t, err)
+	plain, err := DesiredReleases(one, nil)
+	require.NoError(t, err)
+	assert.Equal(t, plain, regional)
+	assert.NotContains(t, regional[0].Labels, RegionLabel)
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -19,8 +18,11 @@ type regionsOutcome struct {
 
 // summarizeRegions fills status.regions of a two-region Platform from its Components'
 // status.regions (each region: reachable, components placed there, health %) and appends
-// the region alerts: RegionUnreachable per unreachable region, WaitingForStandby per
-// component whose primary upgrade the standby blocks. One-region platforms get nothing.
+// the region alerts: RegionUnreachable per unreachable region. A primary waiting for the
+// standby raises none: the Component's Ready is the standby's (it leads), so the standby's
+// state has its own alert when it is a problem (UpgradeFailed after a rollback, this
+// RegionUnreachable) and none while it upgrades or waits for a window, as on one region.
+// One-region platforms get nothing.
 func summarizeRegions(p *openovav1alpha1.Platform, owned map[string]*openovav1alpha1.Component, prevAlerts map[string]openovav1alpha1.Alert, now metav1.Time) regionsOutcome {
 	st := &p.Status
 	out := regionsOutcome{unknown: map[string]int{}}
@@ -61,21 +63,6 @@ func summarizeRegions(p *openovav1alpha1.Platform, owned map[string]*openovav1al
 			st.Alerts = append(st.Alerts, regionAlert(prevAlerts, "", reg.Name, RegionUnreachableReason, sum.Message, now))
 		}
 		st.Regions = append(st.Regions, sum)
-	}
-	for _, e := range p.Spec.Components {
-		c := owned[e.Name]
-		if !e.IsEnabled() || c == nil {
-			continue
-		}
-		if cond := meta.FindStatusCondition(c.Status.Conditions, openovav1alpha1.ReadyCondition); cond != nil && cond.Reason == WaitingForStandbyReason {
-			primary := ""
-			for _, reg := range p.Spec.Regions {
-				if reg.Role == openovav1alpha1.RegionPrimary {
-					primary = reg.Name
-				}
-			}
-			st.Alerts = append(st.Alerts, regionAlert(prevAlerts, e.Name, primary, WaitingForStandbyReason, cond.Message, now))
-		}
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
+	"github.com/openova-io/core/delivery"
 )
 
 const (
@@ -23,7 +24,7 @@ const (
 	DefaultRegionTimeout = 5 * time.Second
 	// regionKubeconfigKey is the key a region's kubeconfig Secret holds it under when its
 	// reference names none (as bootstrap and Flux use it).
-	regionKubeconfigKey = "value"
+	regionKubeconfigKey = delivery.RegionKubeconfigKey
 )
 
 // regionState is what the last probe of a remote region found.

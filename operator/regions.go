@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
-	fluxmeta "github.com/fluxcd/pkg/apis/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -18,22 +17,21 @@ import (
 const (
 	// RegionUnreachableReason: the operator could not reach the region's API server.
 	RegionUnreachableReason = "RegionUnreachable"
-	// WaitingForStandbyReason: the primary's upgrade waits for the standby.
+	// WaitingForStandbyReason: the primary region's upgrade waits for the standby. It is the
+	// primary's own readiness (its status.regions[] message says why), never the Component's
+	// Ready reason: the standby leads and is not Ready while the primary waits, so the
+	// Component's reason is the standby's (Progressing, UpgradeScheduled, UpgradeRolledBack,
+	// RegionUnreachable).
 	WaitingForStandbyReason = "WaitingForStandby"
 )
 
 // regional is delivery.Regional (the Platform's placement lives in delivery).
 func regional(p *openovav1alpha1.Platform) bool { return delivery.Regional(p) }
 
-// regionReleaseName is the HelmRelease of base in region: the primary's keeps the
-// component's own name, the name it has on a one-region platform, so adding or removing a
-// standby never renames (and so reinstalls) what runs in the primary; a standby's is
-// <base>-<region>. The Helm release is named base in every region.
+// regionReleaseName is delivery.RegionReleaseName: the primary's HelmRelease keeps base,
+// a standby's is <base>-<region>.
 func regionReleaseName(base string, region openovav1alpha1.ComponentRegion) string {
-	if region.Role == openovav1alpha1.RegionPrimary {
-		return base
-	}
-	return base + "-" + region.Name
+	return delivery.RegionReleaseName(base, region)
 }
 
 // regionRelease is one region's HelmRelease with what the reconcile decided for it.
@@ -160,20 +158,8 @@ func followerTarget(c *openovav1alpha1.Component, lead regionRelease, leadTarget
 // reach their cluster through the region's kubeconfig Secret.
 func (r *ComponentReconciler) applyRegionRelease(ctx context.Context, c *openovav1alpha1.Component, region openovav1alpha1.ComponentRegion,
 	hr *helmv2.HelmRelease, rel releaseSpec, helmName string, target deliveryTarget) (*helmv2.HelmRelease, error) {
-	var ref *fluxmeta.SecretKeyReference
-	if region.KubeConfig != nil && region.KubeConfig.SecretRef.Name != "" {
-		key := region.KubeConfig.SecretRef.Key
-		if key == "" {
-			key = regionKubeconfigKey
-		}
-		ref = &fluxmeta.SecretKeyReference{Name: region.KubeConfig.SecretRef.Name, Key: key}
-	}
 	return r.applyReleaseWith(ctx, c, hr, rel, target, func(hr *helmv2.HelmRelease) {
-		hr.Labels[regionLabel] = region.Name
-		hr.Spec.ReleaseName = helmName
-		if ref != nil {
-			hr.Spec.KubeConfig = &fluxmeta.KubeConfigReference{SecretRef: ref}
-		}
+		delivery.ForRegion(hr, region, helmName)
 	})
 }
 

@@ -47,7 +47,8 @@ func previewObjects(live, merged *openovav1alpha1.Platform, cat *catalog.Catalog
 
 // renderPlatform renders what the operator makes of p, by diff name: a Component for each
 // enabled entry the catalog knows (an entry it does not know, or whose values do not
-// render, makes none, as in the operator) and the HelmReleases of each helm Component.
+// render, makes none, as in the operator) and the HelmReleases of each helm Component (on
+// two regions each region's: the standby's named <release>-<region> with spec.kubeConfig).
 func renderPlatform(p *openovav1alpha1.Platform, cat *catalog.Catalog) (map[string]runtime.Object, error) {
 	var entries []openovav1alpha1.PlatformComponent
 	var set []catalog.Installed
@@ -85,8 +86,7 @@ func renderPlatform(p *openovav1alpha1.Platform, cat *catalog.Catalog) (map[stri
 	}
 	releaseGVK := helmv2.GroupVersion.WithKind(helmv2.HelmReleaseKind)
 	for _, c := range components {
-		dependsOn := delivery.ReleaseDependencies(c, func(name string) *openovav1alpha1.Component { return components[name] })
-		releases, err := delivery.DesiredReleases(c, dependsOn)
+		releases, err := delivery.DesiredRegionReleases(c, func(name string) *openovav1alpha1.Component { return components[name] })
 		if err != nil {
 			return nil, err
 		}

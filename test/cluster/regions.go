@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -49,10 +51,15 @@ type RegionsOptions struct {
 	OperatorArgs []string
 	// Entries are the Platform's components.
 	Entries []openovav1alpha1.PlatformComponent
+	// NoPlatform leaves the Platform, the standby's kubeconfig Secret and Flux's
+	// Deployments (the controllers run as local processes either way) to the test:
+	// kubectl openova bootstrap makes them (see WriteKubeconfig); Entries are unused.
+	NoPlatform bool
 }
 
 // StartRegions starts both clusters, the standby's credential, the operator and the
-// Platform acme with both regions. Stop it with Stop.
+// Platform acme with both regions (only the clusters and the operator with NoPlatform).
+// Stop it with Stop.
 func StartRegions(ctx context.Context, opts RegionsOptions) (_ *Regions, err error) {
 	r := &Regions{}
 	defer func() {
@@ -78,25 +85,51 @@ func StartRegions(ctx context.Context, opts RegionsOptions) (_ *Regions, err err
 	if err := install.Operator(ctx, r.Client, TestVersion, 2*time.Minute, false); err != nil {
 		return nil, fmt.Errorf("install the operator manifests: %w", err)
 	}
-	if err := FakeFluxDeployments(ctx, r.Client); err != nil {
-		return nil, err
-	}
-	kubeconfig, err := r.standbyCredential(ctx)
-	if err != nil {
-		return nil, err
-	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: PlatformNamespace, Name: StandbySecret}, Data: map[string][]byte{"value": kubeconfig}}
-	if err := r.Client.Create(ctx, secret); err != nil {
-		return nil, fmt.Errorf("the standby's kubeconfig Secret: %w", err)
+	if !opts.NoPlatform {
+		if err := FakeFluxDeployments(ctx, r.Client); err != nil {
+			return nil, err
+		}
+		kubeconfig, err := r.standbyCredential(ctx)
+		if err != nil {
+			return nil, err
+		}
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: PlatformNamespace, Name: StandbySecret}, Data: map[string][]byte{"value": kubeconfig}}
+		if err := r.Client.Create(ctx, secret); err != nil {
+			return nil, fmt.Errorf("the standby's kubeconfig Secret: %w", err)
+		}
 	}
 	args := append([]string{"--leader-elect=false"}, opts.OperatorArgs...)
 	if _, err := r.Primary.StartOperator(ctx, "openova-operator", args...); err != nil {
 		return nil, err
 	}
-	if err := r.applyPlatform(ctx, opts.Entries); err != nil {
-		return nil, err
+	if !opts.NoPlatform {
+		if err := r.applyPlatform(ctx, opts.Entries); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// WriteKubeconfig writes a kubeconfig with the admin credentials of both clusters to path,
+// a context each (PrimaryRegion and StandbyRegion), the current one the primary's: what
+// bootstrap's provider existing adopts with regions[].context.
+func (r *Regions) WriteKubeconfig(path string) error {
+	out := clientcmdapi.NewConfig()
+	for name, k := range map[string]*Kwok{PrimaryRegion: r.Primary, StandbyRegion: r.Standby} {
+		kc, err := clientcmd.LoadFromFile(k.Kubeconfig)
+		if err != nil {
+			return err
+		}
+		ctx, ok := kc.Contexts[kc.CurrentContext]
+		if !ok {
+			return fmt.Errorf("kubeconfig %s has no current context", k.Kubeconfig)
+		}
+		out.Clusters[name] = kc.Clusters[ctx.Cluster]
+		out.AuthInfos[name] = kc.AuthInfos[ctx.AuthInfo]
+		out.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+	}
+	out.CurrentContext = PrimaryRegion
+	return clientcmd.WriteToFile(*out, path)
 }
 
 // standbyCredential makes the standby's ServiceAccount openova-remote (cluster-admin, as
