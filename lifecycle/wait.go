@@ -102,6 +102,14 @@ func Evaluate(t Target, comp *openovav1alpha1.Component) TargetState {
 		return TargetState{Failed: failed, State: "Failed"}
 	}
 	state := health
+	if health == openovav1alpha1.HealthHealthy && st.Version != t.Version {
+		// Healthy is the old version's word: never print it next to the target's.
+		running := st.Version
+		if running == "" {
+			running = "an earlier version"
+		}
+		state = fmt.Sprintf("%s runs (Healthy), %s not deployed yet", running, t.Version)
+	}
 	if pending := regionsPending(comp, t.Version); pending != "" {
 		state += " (" + pending + ")"
 		return TargetState{State: state}

@@ -54,3 +54,33 @@ func TestPlatformFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluateNeverCallsTheTargetHealthyEarly: while the old version still runs, its health
+// is never shown next to the target version (the progress line "base 1.4.0: Healthy").
+func TestEvaluateNeverCallsTheTargetHealthyEarly(t *testing.T) {
+	comp := func(specVersion, statusVersion, health string) *openovav1alpha1.Component {
+		c := &openovav1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Name: "base", Generation: 2}}
+		c.Spec.Version = specVersion
+		c.Status.Version, c.Status.Health, c.Status.ObservedGeneration = statusVersion, health, 2
+		return c
+	}
+	target := Target{Name: "base", Version: "1.4.0"}
+	for _, tc := range []struct {
+		name  string
+		comp  *openovav1alpha1.Component
+		done  bool
+		state string
+	}{
+		{name: "old version healthy", comp: comp("1.4.0", "1.0.0", openovav1alpha1.HealthHealthy), state: "1.0.0 runs (Healthy), 1.4.0 not deployed yet"},
+		{name: "nothing deployed yet", comp: comp("1.4.0", "", openovav1alpha1.HealthHealthy), state: "an earlier version runs (Healthy), 1.4.0 not deployed yet"},
+		{name: "progressing", comp: comp("1.4.0", "1.0.0", openovav1alpha1.HealthProgressing), state: openovav1alpha1.HealthProgressing},
+		{name: "target healthy", comp: comp("1.4.0", "1.4.0", openovav1alpha1.HealthHealthy), done: true, state: "Healthy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Evaluate(target, tc.comp)
+			assert.Equal(t, tc.done, s.Done)
+			assert.Nil(t, s.Failed)
+			assert.Equal(t, tc.state, s.State)
+		})
+	}
+}
