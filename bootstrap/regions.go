@@ -162,8 +162,12 @@ func (k *Kubernetes) awaitReleasesGone(ctx context.Context, w io.Writer, c clien
 	fmt.Fprintf(w, "==> waiting up to %s for the operator to delete %d releases that use Secret %s/%s (helm-controller uninstalls them through it)\n",
 		timeout, len(names), namespace, secret)
 	err = wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
-		names, err = using(ctx)
-		return err == nil && len(names) == 0, nil
+		// (a read that fails, e.g. the last one as the wait expires, keeps the last answer)
+		left, err := using(ctx)
+		if err == nil {
+			names = left
+		}
+		return err == nil && len(left) == 0, nil
 	})
 	if err != nil {
 		fmt.Fprintf(w, "==> releases %v still use Secret %s/%s; deleting it anyway (their workloads may stay in that region's cluster)\n", names, namespace, secret)

@@ -172,9 +172,7 @@ func TestOperatorDeliversThroughFlux(t *testing.T) {
 	})
 
 	// Removing top uninstalls its release.
-	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), p))
-	p.Spec.Components = p.Spec.Components[:2]
-	require.NoError(t, c.Update(ctx, p))
+	e.updatePlatform("remove top", func(p *openovav1alpha1.Platform) { p.Spec.Components = p.Spec.Components[:2] })
 	cluster.Eventually(t, 2*time.Minute, 250*time.Millisecond, "top uninstalled", func() (bool, string) {
 		var d appsv1.Deployment
 		err := c.Get(ctx, client.ObjectKey{Namespace: "top-system", Name: "top"}, &d)
@@ -198,16 +196,25 @@ func kubectlWait(ctx context.Context, kubeconfig, object string, timeout time.Du
 
 func (e *env) setVersion(name, version string) {
 	e.t.Helper()
-	cluster.Eventually(e.t, 10*time.Second, 100*time.Millisecond, "set "+name+" "+version, func() (bool, string) {
-		p := &openovav1alpha1.Platform{}
-		if err := e.c.Get(e.ctx, client.ObjectKey{Namespace: ns, Name: "acme"}, p); err != nil {
-			return false, err.Error()
-		}
+	e.updatePlatform("set "+name+" "+version, func(p *openovav1alpha1.Platform) {
 		for i := range p.Spec.Components {
 			if p.Spec.Components[i].Name == name {
 				p.Spec.Components[i].Version = version
 			}
 		}
+	})
+}
+
+// updatePlatform changes the Platform's spec with change, reading it again when the
+// operator wrote its status in between (a conflict).
+func (e *env) updatePlatform(what string, change func(*openovav1alpha1.Platform)) {
+	e.t.Helper()
+	cluster.Eventually(e.t, 10*time.Second, 100*time.Millisecond, what, func() (bool, string) {
+		p := &openovav1alpha1.Platform{}
+		if err := e.c.Get(e.ctx, client.ObjectKey{Namespace: ns, Name: "acme"}, p); err != nil {
+			return false, err.Error()
+		}
+		change(p)
 		err := e.c.Update(e.ctx, p)
 		return err == nil, fmt.Sprint(err)
 	})

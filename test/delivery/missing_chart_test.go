@@ -106,9 +106,7 @@ versions:
 	t.Logf("lone: %s", meta.FindStatusCondition(lone.Status.Conditions, openovav1alpha1.ReadyCondition).Message)
 
 	// Without middle and lone (their stalled entries would end the CLI's wait below first) ...
-	require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), p))
-	p.Spec.Components = p.Spec.Components[:1]
-	require.NoError(t, c.Update(ctx, p))
+	e.updatePlatform("remove middle and lone", func(p *openovav1alpha1.Platform) { p.Spec.Components = p.Spec.Components[:1] })
 	for _, name := range []string{"middle", "lone"} {
 		cluster.Eventually(t, time.Minute, 250*time.Millisecond, name+" removed", func() (bool, string) {
 			err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &openovav1alpha1.Component{})

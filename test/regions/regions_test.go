@@ -19,6 +19,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -149,14 +150,19 @@ func TestOnePlatformTwoRegions(t *testing.T) {
 
 	// An upgrade whose pods cannot schedule: the standby goes first, Flux rolls it back
 	// there, the primary is never upgraded.
-	p, err := cluster.GetPlatform(ctx, c)
-	require.NoError(t, err)
-	for i := range p.Spec.Components {
-		if p.Spec.Components[i].Name == "neo4j" {
-			p.Spec.Components[i].Version = "2.0.0"
+	// (the operator writes the Platform's status meanwhile: read again on a conflict)
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := cluster.GetPlatform(ctx, c)
+		if err != nil {
+			return err
 		}
-	}
-	require.NoError(t, c.Update(ctx, p))
+		for i := range p.Spec.Components {
+			if p.Spec.Components[i].Name == "neo4j" {
+				p.Spec.Components[i].Version = "2.0.0"
+			}
+		}
+		return c.Update(ctx, p)
+	}))
 	cluster.Eventually(t, 2*time.Minute, time.Second, "neo4j's standby upgrade rolled back", func() (bool, string) {
 		comp := component("neo4j")
 		return comp.Status.FailedVersion == "2.0.0" && meta.IsStatusConditionTrue(comp.Status.Conditions, openovav1alpha1.UpgradeFailedCondition),
