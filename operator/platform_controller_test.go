@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
@@ -162,9 +163,11 @@ func TestUpgradeFailureRollsBackAndRaisesAlert(t *testing.T) {
 	assert.Equal(t, "1.0.0", mustRelease(t, ns, "base").Spec.Chart.Spec.Version)
 
 	// A retry annotation tries 2.0.0 once more.
-	c = mustComponent(t, ns, "base")
-	c.Annotations = map[string]string{openovav1alpha1.RetryAnnotation: "1"}
-	require.NoError(t, k8s.Update(ctx, c))
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		c = mustComponent(t, ns, "base")
+		c.Annotations = map[string]string{openovav1alpha1.RetryAnnotation: "1"}
+		return k8s.Update(ctx, c)
+	}))
 	waitRelease(t, ns, "base", "2.0.0")
 	c = waitComponent(t, ns, "base", "retry handled", func(c *openovav1alpha1.Component) bool { return c.Status.LastHandledRetry == "1" })
 	assert.Empty(t, c.Status.FailedVersion)
