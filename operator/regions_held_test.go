@@ -2,10 +2,8 @@ package operator
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -60,15 +58,7 @@ versions:
 func TestPrimaryResourcePartWaitsForStandby(t *testing.T) {
 	ctx := context.Background()
 	ns := "openova-system" // the operator's Role reads kubeconfig Secrets only here
-	reachable, err := os.ReadFile(kubeconfigFile)
-	require.NoError(t, err)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-hel1-kubeconfig"}, Data: map[string][]byte{"value": reachable}}
-	if err := k8s.Create(ctx, secret); apierrors.IsAlreadyExists(err) {
-		require.NoError(t, k8s.Update(ctx, secret))
-	} else {
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(ctx, secret) })
+	standbySecret(t, ns)
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kit"}}); err != nil && !apierrors.IsAlreadyExists(err) {
 		require.NoError(t, err)
 	}
@@ -76,18 +66,10 @@ func TestPrimaryResourcePartWaitsForStandby(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p := newPlatform(ns, entry{Name: "kit", Version: "1.0.0"})
 	p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: srv.URL + "/kit.yaml"}
-	p.Spec.Regions = []openovav1alpha1.Region{
-		{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
-		{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
-			SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
-	}
+	p.Spec.Regions = twoRegions()
 	require.NoError(t, k8s.Create(ctx, p))
 	t.Cleanup(func() {
-		updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components = nil })
-		eventually(t, "kit gone", func() (bool, string) {
-			_, err := getComponent(ns, "kit")
-			return apierrors.IsNotFound(err), fmt.Sprint(err)
-		})
+		removeComponents(t, ns, "kit")
 		_ = k8s.Delete(ctx, p)
 	})
 	configVersion := func() string {

@@ -36,15 +36,7 @@ import (
 func TestPartsAndBundleInTwoRegions(t *testing.T) {
 	ctx := context.Background()
 	ns := "openova-system" // the operator's Role reads kubeconfig Secrets only here
-	reachable, err := os.ReadFile(kubeconfigFile)
-	require.NoError(t, err)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-hel1-kubeconfig"}, Data: map[string][]byte{"value": reachable}}
-	if err := k8s.Create(ctx, secret); apierrors.IsAlreadyExists(err) {
-		require.NoError(t, k8s.Update(ctx, secret))
-	} else {
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(ctx, secret) })
+	secret, reachable := standbySecret(t, ns)
 	data, err := testcatalog.Render("parts", testRepo)
 	require.NoError(t, err)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(data) }))
@@ -57,22 +49,12 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 		entry{Name: "solo", Version: "1.0.0"},
 	)
 	p.Spec.Catalog = &openovav1alpha1.CatalogSource{URL: srv.URL + "/parts.yaml"}
-	p.Spec.Regions = []openovav1alpha1.Region{
-		{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
-		{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
-			SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
-	}
+	p.Spec.Regions = twoRegions()
 	require.NoError(t, k8s.Create(ctx, p))
 	t.Cleanup(func() {
 		// Components go first (envtest has no garbage collector): their finalizers delete
 		// what they delivered.
-		updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components = nil })
-		for _, name := range []string{"solo", "hub", "gadgets", "serving"} {
-			eventually(t, name+" gone", func() (bool, string) {
-				_, err := getComponent(ns, name)
-				return apierrors.IsNotFound(err), fmt.Sprint(err)
-			})
-		}
+		removeComponents(t, ns, "solo", "hub", "gadgets", "serving")
 		_ = k8s.Delete(ctx, p)
 	})
 
@@ -197,8 +179,7 @@ func TestPartsAndBundleInTwoRegions(t *testing.T) {
 
 	// The standby stops answering: gadgets is Unknown there (its resource part cannot be
 	// applied there, what it applied stays recorded), the primary unchanged; then it is back.
-	secret.Data["value"] = []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}\n" +
-		"contexts:\n- name: c\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\ncurrent-context: c\n")
+	secret.Data["value"] = []byte(unreachableKubeconfig)
 	require.NoError(t, k8s.Update(ctx, secret))
 	g = waitComponent(t, ns, "gadgets", "Unknown in hel1", func(c *openovav1alpha1.Component) bool {
 		return len(c.Status.Regions) == 2 && c.Status.Regions[0].Health == openovav1alpha1.HealthUnknown &&

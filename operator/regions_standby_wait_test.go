@@ -3,14 +3,12 @@ package operator
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,28 +26,12 @@ import (
 func TestPrimaryWaitingForStandby(t *testing.T) {
 	ctx := context.Background()
 	ns := "openova-system" // the operator's Role reads kubeconfig Secrets only here
-	reachable, err := os.ReadFile(kubeconfigFile)
-	require.NoError(t, err)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-hel1-kubeconfig"}, Data: map[string][]byte{"value": reachable}}
-	if err := k8s.Create(ctx, secret); apierrors.IsAlreadyExists(err) {
-		require.NoError(t, k8s.Update(ctx, secret))
-	} else {
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(ctx, secret) })
+	standbySecret(t, ns)
 	p := newPlatform(ns, entry{Name: "base", Version: "1.0.0"})
-	p.Spec.Regions = []openovav1alpha1.Region{
-		{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
-		{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
-			SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
-	}
+	p.Spec.Regions = twoRegions()
 	require.NoError(t, k8s.Create(ctx, p))
 	t.Cleanup(func() {
-		updatePlatform(t, ns, func(p *openovav1alpha1.Platform) { p.Spec.Components = nil })
-		eventually(t, "base gone", func() (bool, string) {
-			_, err := getComponent(ns, "base")
-			return apierrors.IsNotFound(err), fmt.Sprint(err)
-		})
+		removeComponents(t, ns, "base")
 		_ = k8s.Delete(ctx, p)
 		eventually(t, "platform gone", func() (bool, string) {
 			err := k8s.Get(ctx, clientKey(ns, "acme"), &openovav1alpha1.Platform{})

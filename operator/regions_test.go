@@ -3,15 +3,12 @@ package operator
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	openovav1alpha1 "github.com/openova-io/core/api/v1alpha1"
 )
@@ -22,11 +19,7 @@ import (
 func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	ctx := context.Background()
 	ns := "openova-system" // the operator's Role reads kubeconfig Secrets only here
-	reachable, err := os.ReadFile(kubeconfigFile)
-	require.NoError(t, err)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "acme-hel1-kubeconfig"}, Data: map[string][]byte{"value": reachable}}
-	require.NoError(t, k8s.Create(ctx, secret))
-	t.Cleanup(func() { _ = k8s.Delete(ctx, secret) })
+	secret, reachable := standbySecret(t, ns)
 
 	// The platform starts in one region; adding the standby keeps the primary's release
 	// (the same object: nothing is uninstalled or reinstalled there).
@@ -36,11 +29,7 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	first := waitRelease(t, ns, "base", "1.0.0")
 	playFluxDeployed(t, first)
 	updatePlatform(t, ns, func(p *openovav1alpha1.Platform) {
-		p.Spec.Regions = []openovav1alpha1.Region{
-			{Name: "fsn1", Role: openovav1alpha1.RegionPrimary},
-			{Name: "hel1", Role: openovav1alpha1.RegionStandby, KubeConfig: &openovav1alpha1.KubeConfigReference{
-				SecretRef: openovav1alpha1.SecretKeyReference{Name: "acme-hel1-kubeconfig", Key: "value"}}},
-		}
+		p.Spec.Regions = twoRegions()
 	})
 
 	c := waitComponent(t, ns, "base", "placed in both regions", func(c *openovav1alpha1.Component) bool { return len(c.Spec.Regions) == 2 })
@@ -94,8 +83,7 @@ func TestTwoRegionsDeliverStandbyFirst(t *testing.T) {
 	})
 
 	// The standby's API server stops answering: Unknown there, an alert, the primary unchanged.
-	secret.Data["value"] = []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}\n" +
-		"contexts:\n- name: c\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\ncurrent-context: c\n")
+	secret.Data["value"] = []byte(unreachableKubeconfig)
 	require.NoError(t, k8s.Update(ctx, secret))
 	c = waitComponent(t, ns, "base", "Unknown in hel1", func(c *openovav1alpha1.Component) bool {
 		return len(c.Status.Regions) == 2 && c.Status.Regions[0].Health == openovav1alpha1.HealthUnknown
