@@ -85,13 +85,8 @@ func (r *ComponentReconciler) applyResourcePart(ctx context.Context, c *openovav
 				continue
 			}
 		}
-		res, err := status.Compute(live)
-		if err != nil {
-			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
-			continue
-		}
-		if res.Status != status.CurrentStatus {
-			notReady = append(notReady, fmt.Sprintf("%s: %s", refString(ref), res.Message))
+		if why := notCurrent(ref, live); why != "" {
+			notReady = append(notReady, why)
 		}
 	}
 	// Objects the part applied before and no longer renders.
@@ -130,13 +125,8 @@ func checkResourcePart(ctx context.Context, cl partCluster, ps *openovav1alpha1.
 			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
 			continue
 		}
-		res, err := status.Compute(live)
-		if err != nil {
-			notReady = append(notReady, fmt.Sprintf("%s: %v", refString(ref), err))
-			continue
-		}
-		if res.Status != status.CurrentStatus {
-			notReady = append(notReady, fmt.Sprintf("%s: %s", refString(ref), res.Message))
+		if why := notCurrent(ref, live); why != "" {
+			notReady = append(notReady, why)
 		}
 	}
 	if len(notReady) > 0 {
@@ -145,6 +135,18 @@ func checkResourcePart(ctx context.Context, cl partCluster, ps *openovav1alpha1.
 	}
 	ps.Health = openovav1alpha1.HealthHealthy
 	ps.Message = truncate(fmt.Sprintf("%d objects current, held as applied: %s", len(ps.Objects), why), 1024)
+}
+
+// notCurrent says why the live object of ref is not Current (kstatus), or "" when it is.
+func notCurrent(ref openovav1alpha1.ObjectReference, live *unstructured.Unstructured) string {
+	res, err := status.Compute(live)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s: %v", refString(ref), err)
+	case res.Status != status.CurrentStatus:
+		return fmt.Sprintf("%s: %s", refString(ref), res.Message)
+	}
+	return ""
 }
 
 // objectUpToDate reports whether live already has every field desired sets, with the
